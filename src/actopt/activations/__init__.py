@@ -1,0 +1,30 @@
+"""The activation catalog: every classic activation as a spec, a closed form and a module.
+
+>>> import actopt.activations as A
+>>> A.names()[:4]
+['identity', 'step', 'sigmoid', 'hard_sigmoid']
+>>> A.spec("elu").text_grad
+'1 if x > 0 else alpha * exp(x)'
+>>> layer = A.get("swish", learnable=True)   # a torch.nn.Module with a trained β
+"""
+
+from . import _classic, _rectifiers, _shrink, _smooth, _softmax  # noqa: F401  (they register)
+from ._describe import catalog_rows, details
+from ._module import Activation, SpecFunction
+from ._registry import get, names, register, resolve, spec
+from ._spec import ActivationSpec, Param, Properties
+
+__all__ = [
+    "Activation",
+    "ActivationSpec",
+    "Param",
+    "Properties",
+    "SpecFunction",
+    "catalog_rows",
+    "details",
+    "get",
+    "names",
+    "register",
+    "resolve",
+    "spec",
+]

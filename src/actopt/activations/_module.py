@@ -1,0 +1,110 @@
+"""One generic wrapper from an :class:`ActivationSpec` to an ``nn.Module``.
+
+When torch has a built-in kernel for the activation, the module calls it (fastest, and torch's own
+autograd). Otherwise it runs :class:`SpecFunction`, a custom ``autograd.Function`` whose backward
+calls the spec's hand-derived derivative and which saves only the input (and the trainable
+parameters): intermediates such as ``sigmoid(βx)`` are recomputed in backward rather than kept,
+as timm's memory-efficient activations do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from ._spec import ActivationSpec
+
+__all__ = ["Activation", "SpecFunction"]
+
+
+def _broadcast_param(t: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Shape a per-channel parameter (C,) so it broadcasts over x's channel dim 1, as nn.PReLU."""
+    if t.dim() == 0 or t.numel() == 1 or x.dim() < 2:
+        return t.reshape(()) if t.numel() == 1 else t
+    return t.view(1, -1, *([1] * (x.dim() - 2)))
+
+
+class SpecFunction(torch.autograd.Function):
+    """f and f' of a spec as an autograd Function: ``apply(x, spec, names, *param_tensors)``."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, spec: ActivationSpec, names: tuple, *tensors):
+        params = dict(spec.values)
+        params.update({n: _broadcast_param(t, x) for n, t in zip(names, tensors, strict=True)})
+        ctx.spec, ctx.names = spec, names
+        ctx.save_for_backward(x, *tensors)  # x only: intermediates are recomputed in backward
+        return (spec.fast_fn or spec.fn)(x, **params)
+
+    @staticmethod
+    def backward(ctx: Any, g: torch.Tensor):
+        x, *tensors = ctx.saved_tensors
+        spec = ctx.spec
+        params = dict(spec.values)
+        shaped = [_broadcast_param(t, x) for t in tensors]
+        params.update(zip(ctx.names, shaped, strict=True))
+        wanted = ctx.needs_input_grad[3:]
+        # the fused grads work in place, so only when no graph is built (not for double backward)
+        if spec.grads is not None and not spec.vector and not torch.is_grad_enabled():
+            df, dparams = spec.grads(x, **params)
+        else:
+            df = None
+            dparams = {
+                n: spec.param_grads[n](x, **params)
+                for n, want in zip(ctx.names, wanted, strict=True)
+                if want
+            }
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            if spec.vector:
+                grad_x = spec.vjp_fn(x, g, **params)
+            else:
+                grad_x = g * (df if df is not None else spec.grad(x, **params))
+        grads = []
+        for name, t, s, want in zip(ctx.names, tensors, shaped, wanted, strict=True):
+            if not want:
+                grads.append(None)
+            elif s.dim() == 0 or s.numel() == 1:  # one scalar: a fused dot, no g * d temporary
+                grads.append(torch.dot(g.reshape(-1), dparams[name].reshape(-1)).reshape(t.shape))
+            else:
+                grads.append((g * dparams[name]).sum_to_size(s.shape).reshape(t.shape))
+        return (grad_x, None, None, *grads)
+
+
+class Activation(nn.Module):
+    """An activation function as a module, built from its spec.
+
+    Trainable parameters (PReLU's slope, learnable Swish's β) are ``nn.Parameter``s named after
+    the spec's parameter (PReLU's is ``weight``, as in ``torch.nn.PReLU``) so they appear in
+    ``state_dict`` and reach the optimizer.
+    """
+
+    def __init__(self, spec: ActivationSpec) -> None:
+        super().__init__()
+        self.spec = spec
+        self._names = spec.trainable
+        for name in self._names:
+            count = int(spec.values.get("num_parameters", 1))
+            init = torch.full((count,), float(spec.values[name]))
+            self.register_parameter(self._tensor_name(name), nn.Parameter(init))
+        use_kernel = spec.kernel is not None and (not self._names or spec.kernel_takes_tensors)
+        if use_kernel and spec.kernel_applies is not None:
+            use_kernel = spec.kernel_applies(spec.values)
+        self.uses_kernel = use_kernel
+
+    @staticmethod
+    def _tensor_name(name: str) -> str:
+        return "weight" if name == "init" else name  # PReLU's learned slope, named as torch does
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        tensors = [getattr(self, self._tensor_name(n)) for n in self._names]
+        if self.uses_kernel:
+            params = dict(self.spec.values)
+            params.update(zip(self._names, tensors, strict=True))
+            kernel = self.spec.train_kernel if self.training else None
+            return (kernel or self.spec.kernel)(x, **params)
+        return SpecFunction.apply(x, self.spec, self._names, *tensors)
+
+    def extra_repr(self) -> str:
+        return self.spec.describe()

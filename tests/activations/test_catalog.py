@@ -1,0 +1,258 @@
+"""Contract tests over the whole activation registry: a new entry is tested once registered."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import actopt.activations as A
+from actopt.activations import SpecFunction
+from actopt.activations import _measure as M
+
+NAMES = A.names()
+ELEMENTWISE = [n for n in NAMES if not A.spec(n).vector]
+REQUIRED = [
+    *("identity", "step", "sigmoid", "hard_sigmoid", "tanh", "hard_tanh", "relu", "relu6"),
+    *("leaky_relu", "prelu", "rrelu", "elu", "selu", "celu", "gelu", "swish", "silu"),
+    *("hard_swish", "mish", "softplus", "softsign", "log_sigmoid", "tanhshrink", "softshrink"),
+    *("hardshrink", "sin", "softmax", "log_softmax"),
+]
+
+# Non-default parameter settings exercised too, so each code path of a formula is tested.
+VARIANTS = [(n, {}) for n in NAMES] + [
+    ("gelu", {"approximate": "tanh"}),
+    ("swish", {"beta": 2.5}),
+    ("swish", {"beta": 0.5, "learnable": True}),
+    ("leaky_relu", {"negative_slope": 0.2}),
+    ("elu", {"alpha": 0.5}),
+    ("celu", {"alpha": 2.0}),
+    ("softplus", {"beta": 2.0, "threshold": 10.0}),
+    ("hard_tanh", {"min_val": -2.0, "max_val": 0.5}),
+    ("softshrink", {"lambd": 1.0}),
+    ("hardshrink", {"lambd": 0.25}),
+    ("sin", {"w0": 30.0}),
+    ("prelu", {"init": 0.1}),
+]
+IDS = [A.spec(n, **p).describe() for n, p in VARIANTS]
+
+# torch implements no double backward for these built-ins (our custom Function path still runs it)
+NO_DOUBLE_BACKWARD_IN_TORCH = {"hard_sigmoid"}
+
+SPECIAL = [0.0, 1e-30, -1e-30, 1.0, -1.0, 20.0, -20.0, 1e4, -1e4]
+
+
+def _grid(dtype=torch.float64) -> torch.Tensor:
+    return torch.cat([torch.tensor(SPECIAL), torch.linspace(-8, 8, 801)]).to(dtype)
+
+
+def _smooth_points(s, n: int = 400, width: float = 8.0) -> torch.Tensor:
+    """Points in [-width, width] at least 1e-3 away from every kink (where f' is defined)."""
+    x = torch.linspace(-width, width, n, dtype=torch.float64) + 0.0123
+    for k in s.kink_points():
+        x = x[(x - k).abs() > 1e-3]
+    return x
+
+
+def _as_input(s, x: torch.Tensor) -> torch.Tensor:
+    if not s.vector:
+        return x
+    return x[: x.numel() // 8 * 8].reshape(-1, 8)  # vector kinds act on rows
+
+
+def test_every_required_name_is_registered():
+    registered = set(A.names(aliases=True))
+    assert set(REQUIRED) <= registered, sorted(set(REQUIRED) - registered)
+    assert A.resolve("silu") == "swish" and A.spec("silu").values["beta"] == 1.0
+
+
+@pytest.mark.parametrize(("name", "params"), VARIANTS, ids=IDS)
+def test_forward_matches_torch(name, params):
+    s = A.spec(name, **params)
+    x = _as_input(s, _grid())
+    torch.testing.assert_close(s.forward(x), s.torch_ref(x, **s.values), rtol=1e-7, atol=1e-12)
+    module = s.module().double().eval()
+    torch.testing.assert_close(module(x), s.torch_ref(x, **s.values), rtol=1e-7, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_nan_propagates_as_in_torch(name):
+    s = A.spec(name)
+    x = torch.tensor([[float("nan"), 1.0, -1.0, 0.5]], dtype=torch.float64)
+    ours, ref = s.forward(x), s.torch_ref(x, **s.values)
+    assert torch.equal(ours.isnan(), ref.isnan())
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16])
+def test_forward_in_each_dtype(name, dtype):
+    s = A.spec(name)
+    x = _as_input(s, torch.linspace(-6, 6, 400, dtype=torch.float64))
+    expected = s.torch_ref(x, **s.values)
+    for y in (s.forward(x.to(dtype)), s.module().to(dtype).eval()(x.to(dtype))):
+        assert y.dtype == dtype
+        tol = {torch.bfloat16: 3e-2, torch.float32: 1e-5, torch.float64: 1e-12}[dtype]
+        torch.testing.assert_close(y.double(), expected, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize(("name", "params"), VARIANTS, ids=IDS)
+def test_derivative_matches_autograd_and_finite_differences(name, params):
+    s = A.spec(name, **params)
+    x = _as_input(s, _smooth_points(s))
+    if s.vector:
+        v = torch.randn(x.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+        _, jvp = torch.func.jvp(lambda t: s.torch_ref(t, **s.values), (x,), (v,))
+        torch.testing.assert_close(s.jvp(x, v), jvp)
+        _, pull = torch.func.vjp(lambda t: s.torch_ref(t, **s.values), x)
+        torch.testing.assert_close(s.vjp(x, v), pull(v)[0])
+        return
+    xs = x.clone().requires_grad_()
+    ours = s.derivative(x)
+    if name == "step":  # neither torch.heaviside nor a comparison has an autograd derivative
+        assert torch.equal(ours, torch.zeros_like(x))
+    else:
+        # torch's kernels hold some constants (leaky slope, 1/6) in float32: hence 1e-7 here
+        (auto,) = torch.autograd.grad(s.torch_ref(xs, **s.values).sum(), xs)
+        torch.testing.assert_close(ours, auto, rtol=1e-7, atol=1e-12)
+        (auto_closed,) = torch.autograd.grad(s.forward(xs).sum(), xs)  # our closed form, exact
+        torch.testing.assert_close(ours, auto_closed, rtol=1e-9, atol=1e-12)
+    h = 1e-6
+    fd = (s.forward(x + h) - s.forward(x - h)) / (2 * h)
+    torch.testing.assert_close(ours, fd, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(("name", "params"), VARIANTS, ids=IDS)
+def test_derivative_is_finite_at_extremes(name, params):
+    s = A.spec(name, **params)
+    x = _as_input(s, torch.tensor(SPECIAL * 8, dtype=torch.float64)[:40])
+    d = s.jvp(x, torch.ones_like(x))
+    assert torch.isfinite(d).all()
+
+
+@pytest.mark.parametrize(("name", "params"), VARIANTS, ids=IDS)
+@pytest.mark.parametrize("path", ["module", "custom_function"])
+def test_gradcheck(name, params, path):
+    s = A.spec(name, **params)
+    x = _as_input(s, _smooth_points(s, n=40, width=4.0)).clone().requires_grad_()
+    if path == "module":
+        module = s.module().double().eval()
+        tensors = tuple(module.parameters())
+
+        def f(x, *ps):
+            return module(x)
+
+    else:  # force the generic autograd Function, so the hand-derived backward is what is checked
+        tensors = tuple(
+            torch.full((1,), float(s.values[n]), dtype=torch.float64) for n in s.trainable
+        )
+
+        def f(x, *ps):
+            return SpecFunction.apply(x, s, s.trainable, *ps)
+
+    tensors = tuple(t.detach().clone().requires_grad_() for t in tensors)
+    assert torch.autograd.gradcheck(f, (x, *tensors))
+    if path == "module" and name in NO_DOUBLE_BACKWARD_IN_TORCH:
+        return
+    assert torch.autograd.gradgradcheck(f, (x, *tensors))
+
+
+def test_custom_function_saves_only_the_input():
+    s = A.spec("swish", learnable=True)
+    module = s.module()
+    assert not module.uses_kernel
+    x = torch.randn(64, requires_grad=True)
+    y = module(x)
+    saved = y.grad_fn.saved_tensors
+    assert len(saved) == 2  # x and β; no sigmoid(βx) kept alive
+    assert saved[0].data_ptr() == x.data_ptr()
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "tensor"),
+    [
+        ("prelu", {}, "weight"),
+        ("prelu", {"num_parameters": 3}, "weight"),
+        ("swish", {"learnable": True}, "beta"),
+    ],
+)
+def test_learnable_parameters_train(name, params, tensor):
+    module = A.get(name, **params)
+    assert tensor in module.state_dict()
+    x = torch.randn(4, 3, 5)
+    module(x).square().sum().backward()
+    g = getattr(module, tensor).grad
+    assert g is not None and torch.isfinite(g).all() and g.abs().sum() > 0
+    # the hand-derived ∂f/∂p matches autograd of the closed form
+    s = A.spec(name, **params)
+    p = getattr(module, tensor).detach().clone().double().requires_grad_()
+    x64 = x.double()
+    shaped = p.view(1, -1, 1) if p.numel() > 1 else p.reshape(())
+    y = s.fn(x64, **{**s.values, s.trainable[0]: shaped})
+    (auto,) = torch.autograd.grad(y.sum(), p)
+    ours = s.param_grads[s.trainable[0]](x64, **{**s.values, s.trainable[0]: shaped})
+    torch.testing.assert_close(ours.sum_to_size(shaped.shape).reshape(p.shape), auto)
+
+
+def test_fixed_swish_has_no_parameters():
+    assert list(A.get("swish").parameters()) == []
+    assert list(A.get("swish", beta=2.0).parameters()) == []
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_declared_properties_hold(name):
+    s = A.spec(name)
+    p = s.properties
+    assert M.is_monotonic(s) == p.monotonic
+    assert M.is_smooth(s) == p.smooth
+    assert M.is_zero_centered(s) == p.zero_centered
+    assert M.is_bounded(s) == (p.bounded_above, p.bounded_below)
+    assert M.saturation_sides(s) == p.saturates
+
+
+def test_rrelu_is_random_in_training_and_mean_slope_in_eval():
+    module = A.get("rrelu")
+    x = -torch.ones(1000)
+    slopes = -module.train()(x)
+    assert slopes.min() >= 1 / 8 and slopes.max() <= 1 / 3 and slopes.std() > 0.01
+    assert torch.allclose(-module.eval()(x), torch.full_like(x, (1 / 8 + 1 / 3) / 2))
+
+
+def test_step_passes_no_gradient():
+    x = torch.randn(10, requires_grad=True)
+    A.get("step")(x).sum().backward()
+    assert torch.equal(x.grad, torch.zeros(10))
+
+
+def test_unknown_name_lists_close_matches():
+    with pytest.raises(KeyError, match="relu"):
+        A.spec("reluu")
+    with pytest.raises(KeyError, match="did you mean"):
+        A.get("sigmod")
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "message"),
+    [
+        ("elu", {"alpha": -1.0}, r"alpha must be in \[0, ∞\)"),
+        ("leaky_relu", {"negative_slope": 1.0}, r"negative_slope must be in \[0, 1\)"),
+        ("leaky_relu", {"negative_slope": -0.1}, "negative_slope"),
+        ("softplus", {"beta": 0.0}, r"beta must be in \(0, ∞\)"),
+        ("softplus", {"threshold": -1.0}, "threshold"),
+        ("celu", {"alpha": 0.0}, "alpha"),
+        ("gelu", {"approximate": "fast"}, "approximate must be one of 'none', 'tanh'"),
+        ("swish", {"learnable": "yes"}, "learnable must be True or False"),
+        ("prelu", {"num_parameters": 0}, "num_parameters must be an integer"),
+        ("prelu", {"num_parameters": 2.5}, "num_parameters"),
+        ("hard_tanh", {"min_val": 1.0, "max_val": -1.0}, "min_val must be < max_val"),
+        ("rrelu", {"lower": 0.5, "upper": 0.2}, "lower must be <= upper"),
+        ("relu", {"slope": 1.0}, "unknown parameter"),
+        ("elu", {"alpha": float("nan")}, "alpha"),
+    ],
+)
+def test_invalid_parameters_raise_value_error(name, params, message):
+    with pytest.raises(ValueError, match=message):
+        A.get(name, **params)
+
+
+def test_registering_a_duplicate_is_refused():
+    with pytest.raises(ValueError, match="already registered"):
+        A.register(A.spec("relu"))

@@ -1,0 +1,66 @@
+"""The command line, driven in-process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from actopt import activations as A
+from actopt.cli import main, parse_value
+
+
+def test_activations_table_lists_every_name(capsys):
+    assert main(["activations"]) == 0
+    text = capsys.readouterr().out
+    for name in A.names():
+        assert name in text
+
+
+def test_activations_json_round_trips(capsys):
+    assert main(["activations", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in rows] == A.names()
+    relu = next(r for r in rows if r["name"] == "relu")
+    assert relu["saturates"] == "left" and relu["monotonic"] is True
+
+
+def test_show_prints_formula_and_samples(capsys):
+    assert main(["activations", "show", "silu", "--param", "beta=2"]) == 0
+    text = capsys.readouterr().out
+    assert "x * sigmoid(beta * x)" in text and "beta = 2.0" in text and "sample values" in text
+
+
+def test_show_json_has_exact_values(capsys):
+    assert main(["activations", "show", "relu", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["samples"]["f(x)"] == [0.0, 0.0, 0.0, 0.5, 1.0, 3.0]
+    assert info["samples"]["f'(x)"] == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["activations", "show", "rellu"], "did you mean relu"),
+        (["activations", "show", "elu", "-p", "alpha=-1"], "alpha must be in"),
+        (["activations", "show", "elu", "-p", "alpha"], "expected NAME=VALUE"),
+        (["activations", "show"], "usage"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(argv, message, capsys):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err.replace("\n", " ")
+
+
+def test_parse_value_never_evaluates():
+    assert parse_value("3") == 3 and parse_value("0.5") == 0.5 and parse_value("True") is True
+    assert parse_value("__import__('os')") == "__import__('os')"  # stays a string
+
+
+def test_python_dash_m_and_help():
+    done = subprocess.run(
+        [sys.executable, "-m", "actopt", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "activations" in done.stdout
