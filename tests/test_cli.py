@@ -64,3 +64,22 @@ def test_python_dash_m_and_help():
         [sys.executable, "-m", "actopt", "--help"], capture_output=True, text=True, check=True
     )
     assert "activations" in done.stdout
+
+
+def test_optimizers_table_and_show(capsys):
+    assert main(["optimizers"]) == 0
+    text = capsys.readouterr().out
+    for name in ("sgd", "nag", "adadelta", "lion", "optional state"):
+        assert name in text
+    assert main(["optimizers", "show", "nag"]) == 0
+    text = capsys.readouterr().out
+    assert "look-ahead" in text and "momentum_buffer" in text
+
+
+def test_optimizers_json_and_unknown_name(capsys):
+    assert main(["optimizers", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    adadelta = next(r for r in rows if r["name"] == "adadelta")
+    assert adadelta["defaults"]["lr"] == "1" and adadelta["memory"] == "2×"
+    assert main(["optimizers", "show", "adma"]) == 2
+    assert "did you mean" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 __all__ = ["main"]
@@ -127,6 +128,49 @@ def _print_details(info: dict[str, Any]) -> None:
     out.print(table)
 
 
+# -- actopt optimizers ----------------------------------------------------------------------
+
+
+def cmd_optimizers(args: argparse.Namespace) -> int:
+    from actopt import optim as O
+
+    if args.action == "show":
+        if not args.name:
+            raise UsageError("usage: actopt optimizers show NAME")
+        try:
+            s = O.spec(args.name)
+        except KeyError as e:
+            raise UsageError(str(e).strip("\"'")) from e
+        row = next(r for r in O.catalog_rows() if r["name"] == s.name)
+        if args.json:
+            print(json.dumps({**row, "update": s.update}, indent=2))
+            return 0
+        out.print(f"[bold]{s.name}[/]  ({s.cls.__module__.split('._')[0]}.{s.cls.__name__})")
+        out.print(s.update, markup=False, soft_wrap=True)
+        out.print("\ndefaults: " + ", ".join(f"{k}={v}" for k, v in row["defaults"].items()))
+        state = ", ".join(row["state"]) or "none"
+        out.print(
+            f"state per parameter: {state}  (memory {row['memory']} the parameters)", markup=False
+        )
+        if row["torch"]:
+            out.print(f"same update as torch.optim.{row['torch']} (tested to 1e-12 in float64)")
+        return 0
+    rows = O.catalog_rows()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    table = Table(title=f"actopt optimizers ({len(rows)})")
+    for col in ("name", "update rule", "defaults", "state per parameter", "memory"):
+        table.add_column(col, no_wrap=col == "name")
+    for r in rows:
+        defaults = ", ".join(f"{k}={v}" for k, v in r["defaults"].items())
+        state = escape(", ".join(r["state"]) or "—")
+        table.add_row(r["name"], escape(r["rule"]), escape(defaults), state, r["memory"])
+    out.print(table)
+    out.print("[dim]actopt optimizers show NAME — the full update rule; \\[x] = optional state[/]")
+    return 0
+
+
 # -- the parser -----------------------------------------------------------------------------
 
 
@@ -151,6 +195,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.set_defaults(func=cmd_activations)
+
+    p = sub.add_parser(
+        "optimizers",
+        help="list the optimizers, or show one update rule",
+        description="Without arguments: every optimizer with its one-line update rule, default "
+        "hyper-parameters and the state it keeps per parameter. 'show NAME': the full rule.",
+    )
+    p.add_argument("action", nargs="?", choices=["list", "show"], default="list")
+    p.add_argument("name", nargs="?", help="optimizer name (for 'show')")
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.set_defaults(func=cmd_optimizers)
     return parser
 
 

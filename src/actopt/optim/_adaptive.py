@@ -1,0 +1,207 @@
+"""Per-coordinate step sizes from squared-gradient statistics: AdaGrad, AdaDelta, RMSProp."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import torch
+from torch import Tensor
+
+from ._base import ActoptOptimizer, check_beta, check_nonneg, check_positive
+from ._ops import Ops
+from ._transforms import coupled_weight_decay, ema_, ema_square_
+
+__all__ = ["Adadelta", "Adagrad", "RMSprop"]
+
+
+class Adagrad(ActoptOptimizer):
+    r"""AdaGrad: divide each coordinate's step by the root of its summed squared gradients.
+
+    .. math::
+        s \leftarrow s + g^2,\qquad w \leftarrow w - \frac{\eta_t}{\sqrt{s} + \epsilon}\, g,
+        \qquad \eta_t = \frac{\eta}{1 + (t - 1)\,\text{lr\_decay}}
+
+    Rare features get large steps; the effective step of every coordinate only ever shrinks
+    (s grows without bound), which is AdaGrad's known weakness on long runs.
+
+    Args: lr (1e-2), lr_decay (≥ 0), weight_decay (≥ 0), initial_accumulator_value (≥ 0),
+    eps (> 0, default 1e-10), maximize, foreach — as torch.optim.Adagrad.
+    """
+
+    rule = "s ← s + g²;  w ← w − η g / (√s + ε)"
+    state_names = ("sum",)
+    reference = "Duchi, Hazan & Singer 2011"
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        check_nonneg("lr_decay", lr_decay)
+        check_nonneg("initial_accumulator_value", initial_accumulator_value)
+        check_positive("eps", eps)
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+            maximize=maximize,
+            foreach=foreach,
+        )
+        super().__init__(params, defaults)
+
+    def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
+        super()._init_state(p, state, group)
+        state["sum"] = torch.full_like(p, group["initial_accumulator_value"])
+
+    def _update(self, ops: Ops, group: dict, params: list, grads: list, states: list) -> None:
+        steps = self._count_steps(ops, states)
+        grads = coupled_weight_decay(ops, params, grads, group["weight_decay"])
+        sums = [s["sum"] for s in states]
+        ops.addcmul_(sums, grads, grads, value=1)
+        std = ops.sqrt(sums)
+        ops.add_scalar_(std, group["eps"])
+        lrs = [-group["lr"] / (1 + (t - 1) * group["lr_decay"]) for t in steps]
+        ops.addcdiv_(params, grads, std, lrs)
+
+
+class Adadelta(ActoptOptimizer):
+    r"""AdaDelta (Zeiler 2012): AdaGrad with a decaying window and units-matched steps.
+
+    .. math::
+        v \leftarrow \rho v + (1 - \rho) g^2,\quad
+        \Delta = \frac{\sqrt{u + \epsilon}}{\sqrt{v + \epsilon}}\, g,\quad
+        u \leftarrow \rho u + (1 - \rho) \Delta^2,\quad w \leftarrow w - \eta \Delta
+
+    The numerator (RMS of past updates) gives the step the units of w, so η = 1 needs no tuning.
+
+    Args: lr (1.0), rho (in [0, 1], 0.9), eps (> 0, 1e-6), weight_decay, maximize, foreach.
+    """
+
+    rule = "v ← ρv + (1−ρ)g²;  Δ = √(u+ε)/√(v+ε)·g;  u ← ρu + (1−ρ)Δ²;  w ← w − ηΔ"
+    state_names = ("square_avg", "acc_delta")
+    reference = "Zeiler 2012"
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0.0,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        check_beta("rho", rho, closed=True)
+        check_positive("eps", eps)
+        defaults = dict(
+            lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize, foreach=foreach
+        )
+        super().__init__(params, defaults)
+
+    def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
+        super()._init_state(p, state, group)
+        state["square_avg"] = torch.zeros_like(p)
+        state["acc_delta"] = torch.zeros_like(p)
+
+    def _update(self, ops: Ops, group: dict, params: list, grads: list, states: list) -> None:
+        self._count_steps(ops, states)
+        rho, eps = group["rho"], group["eps"]
+        grads = coupled_weight_decay(ops, params, grads, group["weight_decay"])
+        square_avgs = [s["square_avg"] for s in states]
+        acc_deltas = [s["acc_delta"] for s in states]
+        ema_square_(ops, square_avgs, grads, rho)
+        std = ops.add_scalar(square_avgs, eps)
+        ops.sqrt_(std)
+        deltas = ops.add_scalar(acc_deltas, eps)
+        ops.sqrt_(deltas)
+        ops.div_(deltas, std)
+        ops.mul_tensors_(deltas, grads)
+        ema_square_(ops, acc_deltas, deltas, rho)
+        ops.add_(params, deltas, alpha=-group["lr"])
+
+
+class RMSprop(ActoptOptimizer):
+    r"""RMSProp (Hinton 2012): divide by a running RMS of recent gradients.
+
+    .. math::
+        v \leftarrow \alpha v + (1 - \alpha) g^2,\qquad
+        w \leftarrow w - \eta\, \frac{g}{\sqrt{v - \bar g^2 \,[\text{centered}]} + \epsilon}
+
+    ``centered`` also tracks the mean gradient ḡ and divides by the estimated standard deviation;
+    ``momentum`` > 0 accumulates the scaled step in a buffer b ← μ b + g / (√v + ε).
+
+    Args: lr (1e-2), alpha (in [0, 1), 0.99), eps (> 0, 1e-8), weight_decay, momentum (≥ 0),
+    centered, maximize, foreach — as torch.optim.RMSprop.
+    """
+
+    rule = "v ← αv + (1−α)g²;  w ← w − η g / (√v + ε)"
+    state_names = ("square_avg", "[momentum_buffer]", "[grad_avg]")
+    reference = "Hinton, Srivastava & Swersky 2012 (lecture 6e)"
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        check_beta("alpha", alpha)
+        check_positive("eps", eps)
+        check_nonneg("momentum", momentum)
+        defaults = dict(
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+            maximize=maximize,
+            foreach=foreach,
+        )
+        super().__init__(params, defaults)
+
+    def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
+        super()._init_state(p, state, group)
+        state["square_avg"] = torch.zeros_like(p)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = torch.zeros_like(p)
+        if group["centered"]:
+            state["grad_avg"] = torch.zeros_like(p)
+
+    def _update(self, ops: Ops, group: dict, params: list, grads: list, states: list) -> None:
+        self._count_steps(ops, states)
+        alpha = group["alpha"]
+        grads = coupled_weight_decay(ops, params, grads, group["weight_decay"])
+        square_avgs = [s["square_avg"] for s in states]
+        ema_square_(ops, square_avgs, grads, alpha)
+        if group["centered"]:
+            grad_avgs = [s["grad_avg"] for s in states]
+            ema_(ops, grad_avgs, grads, alpha)
+            avg = ops.addcmul(square_avgs, grad_avgs, grad_avgs, value=-1)
+            ops.sqrt_(avg)
+        else:
+            avg = ops.sqrt(square_avgs)
+        ops.add_scalar_(avg, group["eps"])
+        if group["momentum"] > 0:
+            bufs = [s["momentum_buffer"] for s in states]
+            ops.mul_(bufs, group["momentum"])
+            ops.addcdiv_(bufs, grads, avg, 1.0)
+            ops.add_(params, bufs, alpha=-group["lr"])
+        else:
+            ops.addcdiv_(params, grads, avg, -group["lr"])

@@ -1,0 +1,127 @@
+"""The anatomy every actopt optimizer shares, following torch.optim.
+
+Subclasses validate their hyper-parameters in ``__init__`` (``ValueError`` naming each), declare
+their per-parameter state in ``_init_state``, and write the update once in ``_update(ops, group,
+params, grads, states)``; ``step`` collects the parameters that have gradients, initialises state
+lazily and runs the update on the single-tensor or the vectorised path (``foreach=``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ._ops import FOREACH, LOOP, Ops
+
+__all__ = ["ActoptOptimizer", "check_beta", "check_betas", "check_nonneg", "check_positive"]
+
+
+def _check(name: str, value: Any, ok: bool, rule: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise ValueError(f"{name} must be a number {rule}, got {value!r}")
+    if not ok:
+        raise ValueError(f"{name} must be {rule}, got {value!r}")
+
+
+def check_nonneg(name: str, value: float) -> None:
+    _check(name, value, isinstance(value, (int, float)) and value >= 0, ">= 0")
+
+
+def check_positive(name: str, value: float) -> None:
+    _check(name, value, isinstance(value, (int, float)) and value > 0, "> 0")
+
+
+def check_beta(name: str, value: float, closed: bool = False) -> None:
+    """A decay rate in [0, 1) (or [0, 1] with ``closed``)."""
+    ok = isinstance(value, (int, float)) and (0 <= value <= 1 if closed else 0 <= value < 1)
+    _check(name, value, ok, "in [0, 1]" if closed else "in [0, 1)")
+
+
+def check_betas(betas: Any) -> None:
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    check_beta("betas[0]", betas[0])
+    check_beta("betas[1]", betas[1])
+
+
+class ActoptOptimizer(torch.optim.Optimizer):
+    """Base class: lazy state, closures, grads-None skipping, sparse refusal, ``foreach``."""
+
+    #: one-line update rule, per-parameter state and reference, for the catalog (subclasses set)
+    rule: str = ""
+    state_names: tuple[str, ...] = ()
+    reference: str = ""
+
+    def __init__(self, params: Iterable, defaults: dict[str, Any]) -> None:
+        check_nonneg("lr", defaults["lr"])
+        if "weight_decay" in defaults:
+            check_nonneg("weight_decay", defaults["weight_decay"])
+        if defaults.get("foreach") not in (None, True, False):
+            raise ValueError(f"foreach must be None, True or False, got {defaults['foreach']!r}")
+        defaults.setdefault("maximize", False)
+        super().__init__(params, defaults)
+
+    # -- what subclasses provide ------------------------------------------------------------
+
+    def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
+        state["step"] = torch.tensor(0.0)  # a float32 tensor, as torch.optim keeps it
+
+    def _update(self, ops: Ops, group: dict, params: list, grads: list, states: list) -> None:
+        raise NotImplementedError
+
+    # -- the shared step --------------------------------------------------------------------
+
+    @staticmethod
+    def _ops(group: dict, params: list[Tensor]) -> Ops:
+        foreach = group.get("foreach")
+        if foreach is None:
+            # torch.optim's rule: vectorised on accelerators. On CPU the single-tensor path wins:
+            # it runs the whole rule on one tensor while it is in cache, where _foreach runs each
+            # op over every tensor in turn and streams all the state through memory once per op
+            foreach = all(p.device.type != "cpu" for p in params)
+        return FOREACH if foreach else LOOP
+
+    @staticmethod
+    def _count_steps(ops: Ops, states: list[dict]) -> list[float]:
+        steps = [s["step"] for s in states]
+        ops.add_scalar_(steps, 1)
+        return [t.item() for t in steps]
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient; returns ``closure()`` if given."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            params, grads, states = [], [], []
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if p.grad.is_sparse:
+                    raise RuntimeError(
+                        f"{type(self).__name__} does not support sparse gradients; use a dense "
+                        "embedding (sparse=False) or torch.optim.SparseAdam"
+                    )
+                state = self.state[p]
+                if not state:
+                    self._init_state(p, state, group)
+                params.append(p)
+                grads.append(p.grad)
+                states.append(state)
+            if not params:
+                continue
+            ops = self._ops(group, params)
+            if group["maximize"]:
+                grads = ops.neg(grads)
+            if ops is FOREACH:
+                self._update(ops, group, params, grads, states)
+            else:  # the same rule, one tensor at a time (tensor-major, cache-friendly)
+                for p, g, state in zip(params, grads, states, strict=True):
+                    self._update(ops, group, [p], [g], [state])
+        return loss

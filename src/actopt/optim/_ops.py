@@ -1,0 +1,237 @@
+"""Two executions of the same list operations: a loop of per-tensor kernels, or ``_foreach``.
+
+Update rules are written once against this interface (``ops.mul_(xs, 0.9)``), where ``xs`` is a
+list of tensors and a scalar argument is either one number or one number per tensor. ``LOOP`` is
+the readable single-tensor path; ``FOREACH`` the vectorised multi-tensor path, whose ``_foreach_*``
+kernels do the same arithmetic per element, so both give the same iterates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor
+
+__all__ = ["FOREACH", "LOOP", "Ops"]
+
+Scalars = float | Sequence[float]
+
+
+def _each(s: Scalars, n: int) -> Sequence[float]:
+    return [s] * n if isinstance(s, (int, float)) else s
+
+
+class Ops:
+    """The single-tensor path: each operation is a Python loop over per-tensor kernels."""
+
+    name = "single-tensor"
+
+    @staticmethod
+    def clone(xs: list[Tensor]) -> list[Tensor]:
+        return [x.clone() for x in xs]
+
+    @staticmethod
+    def neg(xs: list[Tensor]) -> list[Tensor]:
+        return [-x for x in xs]
+
+    @staticmethod
+    def add(xs: list[Tensor], ys: list[Tensor], alpha: float = 1.0) -> list[Tensor]:
+        return [x.add(y, alpha=alpha) for x, y in zip(xs, ys, strict=True)]
+
+    @staticmethod
+    def add_(xs: list[Tensor], ys: list[Tensor], alpha: float = 1.0) -> None:
+        for x, y in zip(xs, ys, strict=True):
+            x.add_(y, alpha=alpha)
+
+    @staticmethod
+    def add_scalar_(xs: list[Tensor], s: float) -> None:
+        for x in xs:
+            x.add_(s)
+
+    @staticmethod
+    def add_scalar(xs: list[Tensor], s: float) -> list[Tensor]:
+        return [x.add(s) for x in xs]
+
+    @staticmethod
+    def mul_(xs: list[Tensor], s: Scalars) -> None:
+        for x, v in zip(xs, _each(s, len(xs)), strict=True):
+            x.mul_(v)
+
+    @staticmethod
+    def mul_tensors_(xs: list[Tensor], ys: list[Tensor]) -> None:
+        for x, y in zip(xs, ys, strict=True):
+            x.mul_(y)
+
+    @staticmethod
+    def div_scalar_(xs: list[Tensor], s: Scalars) -> None:
+        for x, v in zip(xs, _each(s, len(xs)), strict=True):
+            x.div_(v)
+
+    @staticmethod
+    def mul(xs: list[Tensor], s: Scalars) -> list[Tensor]:
+        return [x * v for x, v in zip(xs, _each(s, len(xs)), strict=True)]
+
+    @staticmethod
+    def mul_tensors(xs: list[Tensor], ys: list[Tensor]) -> list[Tensor]:
+        return [x * y for x, y in zip(xs, ys, strict=True)]
+
+    @staticmethod
+    def div_(xs: list[Tensor], ys: list[Tensor]) -> None:
+        for x, y in zip(xs, ys, strict=True):
+            x.div_(y)
+
+    @staticmethod
+    def div_scalar(xs: list[Tensor], s: Scalars) -> list[Tensor]:
+        return [x / v for x, v in zip(xs, _each(s, len(xs)), strict=True)]
+
+    @staticmethod
+    def addcmul_(xs: list[Tensor], a: list[Tensor], b: list[Tensor], value: float = 1.0) -> None:
+        for x, u, v in zip(xs, a, b, strict=True):
+            x.addcmul_(u, v, value=value)
+
+    @staticmethod
+    def addcmul(xs: list[Tensor], a: list[Tensor], b: list[Tensor], value: float) -> list[Tensor]:
+        return [x.addcmul(u, v, value=value) for x, u, v in zip(xs, a, b, strict=True)]
+
+    @staticmethod
+    def addcdiv_(xs: list[Tensor], a: list[Tensor], b: list[Tensor], value: Scalars) -> None:
+        for x, u, v, s in zip(xs, a, b, _each(value, len(xs)), strict=True):
+            x.addcdiv_(u, v, value=s)
+
+    @staticmethod
+    def lerp_(xs: list[Tensor], ys: list[Tensor], weight: float) -> None:
+        for x, y in zip(xs, ys, strict=True):
+            x.lerp_(y, weight)
+
+    @staticmethod
+    def lerp(xs: list[Tensor], ys: list[Tensor], weight: float) -> list[Tensor]:
+        return [x.lerp(y, weight) for x, y in zip(xs, ys, strict=True)]
+
+    @staticmethod
+    def sqrt(xs: list[Tensor]) -> list[Tensor]:
+        return [x.sqrt() for x in xs]
+
+    @staticmethod
+    def sqrt_(xs: list[Tensor]) -> None:
+        for x in xs:
+            x.sqrt_()
+
+    @staticmethod
+    def abs(xs: list[Tensor]) -> list[Tensor]:
+        return [x.abs() for x in xs]
+
+    @staticmethod
+    def sign_(xs: list[Tensor]) -> None:
+        for x in xs:
+            x.sign_()
+
+    @staticmethod
+    def maximum_(xs: list[Tensor], ys: list[Tensor]) -> None:
+        for x, y in zip(xs, ys, strict=True):
+            torch.maximum(x, y, out=x)
+
+
+class ForeachOps(Ops):
+    """The vectorised path: each operation is one ``torch._foreach_*`` call over the list."""
+
+    name = "foreach"
+
+    @staticmethod
+    def clone(xs):
+        return [x.clone() for x in xs]  # no _foreach_clone; a copy is a copy
+
+    @staticmethod
+    def neg(xs):
+        return torch._foreach_neg(xs)
+
+    @staticmethod
+    def add(xs, ys, alpha=1.0):
+        return torch._foreach_add(xs, ys, alpha=alpha)
+
+    @staticmethod
+    def add_(xs, ys, alpha=1.0):
+        torch._foreach_add_(xs, ys, alpha=alpha)
+
+    @staticmethod
+    def add_scalar_(xs, s):
+        torch._foreach_add_(xs, s)
+
+    @staticmethod
+    def add_scalar(xs, s):
+        return torch._foreach_add(xs, s)
+
+    @staticmethod
+    def mul_(xs, s):
+        torch._foreach_mul_(xs, s if isinstance(s, (int, float)) else list(s))
+
+    @staticmethod
+    def mul_tensors_(xs, ys):
+        torch._foreach_mul_(xs, ys)
+
+    @staticmethod
+    def div_scalar_(xs, s):
+        torch._foreach_div_(xs, s if isinstance(s, (int, float)) else list(s))
+
+    @staticmethod
+    def mul(xs, s):
+        return torch._foreach_mul(xs, s if isinstance(s, (int, float)) else list(s))
+
+    @staticmethod
+    def mul_tensors(xs, ys):
+        return torch._foreach_mul(xs, ys)
+
+    @staticmethod
+    def div_(xs, ys):
+        torch._foreach_div_(xs, ys)
+
+    @staticmethod
+    def div_scalar(xs, s):
+        return torch._foreach_div(xs, s if isinstance(s, (int, float)) else list(s))
+
+    @staticmethod
+    def addcmul_(xs, a, b, value=1.0):
+        torch._foreach_addcmul_(xs, a, b, value=value)
+
+    @staticmethod
+    def addcmul(xs, a, b, value):
+        return torch._foreach_addcmul(xs, a, b, value=value)
+
+    @staticmethod
+    def addcdiv_(xs, a, b, value):
+        if isinstance(value, (int, float)):
+            torch._foreach_addcdiv_(xs, a, b, value=value)
+        else:
+            torch._foreach_addcdiv_(xs, a, b, list(value))
+
+    @staticmethod
+    def lerp_(xs, ys, weight):
+        torch._foreach_lerp_(xs, ys, weight)
+
+    @staticmethod
+    def lerp(xs, ys, weight):
+        return torch._foreach_lerp(xs, ys, weight)
+
+    @staticmethod
+    def sqrt(xs):
+        return torch._foreach_sqrt(xs)
+
+    @staticmethod
+    def sqrt_(xs):
+        torch._foreach_sqrt_(xs)
+
+    @staticmethod
+    def abs(xs):
+        return torch._foreach_abs(xs)
+
+    @staticmethod
+    def sign_(xs):
+        torch._foreach_sign_(xs)
+
+    @staticmethod
+    def maximum_(xs, ys):
+        torch._foreach_maximum_(xs, ys)
+
+
+LOOP = Ops()
+FOREACH = ForeachOps()

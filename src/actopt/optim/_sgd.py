@@ -1,0 +1,147 @@
+"""Gradient descent and its momentum forms: SGD, heavy-ball momentum, Nesterov (NAG).
+
+Batch, stochastic and mini-batch gradient descent are all this one update; what differs is the
+gradient fed to it (the whole dataset, one example, or k examples), chosen by the trainer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from torch import Tensor
+
+from ._base import ActoptOptimizer, check_beta, check_nonneg
+from ._ops import Ops
+from ._transforms import coupled_weight_decay, momentum_
+
+__all__ = ["NAG", "SGD", "Momentum"]
+
+
+class SGD(ActoptOptimizer):
+    r"""Gradient descent, optionally with (Nesterov) momentum.
+
+    .. math::
+        g \leftarrow \nabla f(w) + \lambda w,\quad b \leftarrow \mu b + (1 - d)\,g,\quad
+        w \leftarrow w - \eta\,(g + \mu b \text{ if nesterov else } b)
+
+    Args:
+        params: parameters or param groups.
+        lr: learning rate η (default 1e-3, as torch.optim.SGD).
+        momentum: μ in [0, ∞); 0 is plain gradient descent.
+        dampening: d in [0, 1]: the share of the gradient held back from the buffer.
+        weight_decay: λ ≥ 0, L2 penalty added to the gradient.
+        nesterov: use Nesterov momentum (needs momentum > 0 and dampening = 0).
+        maximize: ascend instead of descend.
+        foreach: True for the vectorised path, False for the single-tensor loop, None = auto.
+
+    >>> import torch, actopt.optim as O
+    >>> w = torch.nn.Parameter(torch.tensor([1.0])); opt = O.SGD([w], lr=0.1)
+    >>> (w ** 2).sum().backward(); opt.step(); w.data
+    tensor([0.8000])
+    """
+
+    rule = "w ← w − η g   (momentum, nesterov, dampening: see show)"
+    state_names = ("[momentum_buffer]",)
+    reference = "Robbins & Monro 1951"
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        check_nonneg("momentum", momentum)
+        check_beta("dampening", dampening, closed=True)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("nesterov needs momentum > 0 and dampening = 0")
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+            foreach=foreach,
+        )
+        super().__init__(params, defaults)
+
+    def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
+        state["momentum_buffer"] = None  # created from the first gradient, as torch does
+
+    def _update(self, ops: Ops, group: dict, params: list, grads: list, states: list) -> None:
+        grads = coupled_weight_decay(ops, params, grads, group["weight_decay"])
+        mu = group["momentum"]
+        if mu != 0:
+            bufs = momentum_(ops, states, grads, mu, group["dampening"])
+            grads = ops.add(grads, bufs, alpha=mu) if group["nesterov"] else bufs
+        ops.add_(params, grads, alpha=-group["lr"])
+
+
+class Momentum(SGD):
+    r"""Heavy-ball momentum (Polyak 1964): SGD with μ = 0.9 by default.
+
+    .. math:: b \leftarrow \mu b + g,\qquad w \leftarrow w - \eta b
+
+    The velocity accumulates gradients that agree in sign, so the ball speeds through ravines and
+    damps oscillation across them. Arguments as :class:`SGD`.
+    """
+
+    rule = "b ← μ b + (1 − d) g;  w ← w − η b"
+    state_names = ("momentum_buffer",)
+    reference = "Polyak 1964"
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 1e-3,
+        momentum: float = 0.9,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        super().__init__(
+            params, lr, momentum, dampening, weight_decay, False, maximize=maximize, foreach=foreach
+        )
+
+
+class NAG(SGD):
+    r"""Nesterov accelerated gradient: SGD with Nesterov momentum, μ = 0.9 by default.
+
+    The look-ahead form (Sutskever et al. 2013) evaluates the gradient ahead of the weights::
+
+        v ← μ v − η ∇f(w + μ v);   w ← w + v
+
+    actopt (like torch.optim) implements the reformulated form, which needs no second point at
+    which to evaluate the gradient. With θ = w + μ v (the look-ahead point as the parameter)::
+
+        b ← μ b + ∇f(θ);   θ ← θ − η (∇f(θ) + μ b)
+
+    Both produce the same iterates (θ_t = w_t + μ v_t), checked by the tests on a quadratic.
+    Arguments as :class:`SGD` (dampening must stay 0).
+    """
+
+    rule = "b ← μ b + g;  w ← w − η (g + μ b)"
+    state_names = ("momentum_buffer",)
+    reference = "Nesterov 1983; Sutskever et al. 2013"
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 1e-3,
+        momentum: float = 0.9,
+        weight_decay: float = 0.0,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+    ) -> None:
+        super().__init__(
+            params, lr, momentum, 0.0, weight_decay, True, maximize=maximize, foreach=foreach
+        )
