@@ -59,8 +59,10 @@ class SpecFunction(torch.autograd.Function):
         if ctx.needs_input_grad[0]:
             if spec.vector:
                 grad_x = spec.vjp_fn(x, g, **params)
+            elif df is not None:
+                grad_x = df.mul_(g)  # df is the fused path's own temporary: reuse it
             else:
-                grad_x = g * (df if df is not None else spec.grad(x, **params))
+                grad_x = g * spec.grad(x, **params)
         grads = []
         for name, t, s, want in zip(ctx.names, tensors, shaped, wanted, strict=True):
             if not want:

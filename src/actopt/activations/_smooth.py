@@ -64,17 +64,18 @@ def _swish_grad(x: torch.Tensor, beta, learnable: bool) -> torch.Tensor:
 
 
 def _swish_grads(x: torch.Tensor, beta, learnable: bool):
-    # f' = σ + βx σ(1-σ) and ∂f/∂β = x² σ(1-σ) share σ(1-σ); in-place ops on our own
-    # temporaries keep this to two 16M-element allocations instead of eight
-    s = torch.sigmoid(beta * x)
-    t = s - s * s  # σ(1-σ)
-    dbeta = t.mul(x).mul_(x)
+    # f' = σ + βx σ(1-σ) and ∂f/∂β = x² σ(1-σ) share σ(1-σ). Fresh buffers cost more than the
+    # arithmetic on CPU (page faults), so three are allocated and everything else is in place.
+    s = torch.mul(x, beta).sigmoid_()
+    t = torch.mul(s, s)
+    torch.sub(s, t, out=t)  # σ(1-σ)
+    dbeta = torch.mul(t, x).mul_(x)
     dx = t.mul_(x).mul_(beta).add_(s)
     return dx, {"beta": dbeta}
 
 
 def _swish_fast(x: torch.Tensor, beta, learnable: bool) -> torch.Tensor:
-    return torch.sigmoid(beta * x).mul_(x)  # one temporary, reused for the output
+    return torch.mul(x, beta).sigmoid_().mul_(x)  # one buffer, reused for the output
 
 
 register(
