@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+
+from .._registry import Registry
 
 __all__ = ["OptimizerSpec", "catalog_rows", "get", "names", "register", "spec"]
 
@@ -58,33 +59,21 @@ class OptimizerSpec:
         return self.cls(params, **hyper)
 
 
-_SPECS: dict[str, OptimizerSpec] = {}
-_ALIASES: dict[str, str] = {}
+_REGISTRY: Registry[OptimizerSpec] = Registry("optimizer", "actopt.optim.names()")
 
 
 def register(s: OptimizerSpec) -> OptimizerSpec:
-    for key in (s.name, *s.aliases):
-        if key in _SPECS or key in _ALIASES:
-            raise ValueError(f"optimizer {key!r} is already registered")
-    _SPECS[s.name] = s
-    _ALIASES.update(dict.fromkeys(s.aliases, s.name))
-    return s
+    return _REGISTRY.register(s.name, s.aliases, s)
 
 
 def names(aliases: bool = False) -> list[str]:
     """Registered optimizer names, in catalog order."""
-    return [*_SPECS, *_ALIASES] if aliases else list(_SPECS)
+    return _REGISTRY.names(aliases)
 
 
 def spec(name: str) -> OptimizerSpec:
     """The spec for ``name`` (or an alias); ``KeyError`` listing the closest names."""
-    key = name.strip().lower().replace("-", "_")
-    key = _ALIASES.get(key, key)
-    if key not in _SPECS:
-        close = difflib.get_close_matches(key, names(aliases=True), n=4, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise KeyError(f"unknown optimizer {name!r}{hint} (see actopt.optim.names())")
-    return _SPECS[key]
+    return _REGISTRY[name]
 
 
 def get(name: str) -> type[torch.optim.Optimizer]:
@@ -108,5 +97,5 @@ def catalog_rows() -> list[dict[str, Any]]:
             "torch": s.torch_equivalent[0].__name__ if s.torch_equivalent else "",
             "reference": s.cls.reference,
         }
-        for s in (_SPECS[n] for n in names())
+        for s in (_REGISTRY[n] for n in names())
     ]
