@@ -28,6 +28,8 @@ __all__ = ["Adam", "AdamW", "Adamax", "NAdam", "RAdam"]
 class _AdamBase(ActoptOptimizer):
     """Shared constructor, state and the moment/weight-decay prologue of every Adam variant."""
 
+    second_moment = "exp_avg_sq"  # the state key of the second statistic (Adamax: exp_inf)
+
     def __init__(self, params: Iterable, defaults: dict) -> None:
         check_betas(defaults["betas"])
         check_positive("eps", defaults["eps"])
@@ -37,7 +39,7 @@ class _AdamBase(ActoptOptimizer):
     def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
         super()._init_state(p, state, group)
         state["exp_avg"] = torch.zeros_like(p)
-        state["exp_avg_sq"] = torch.zeros_like(p)
+        state[self.second_moment] = torch.zeros_like(p)
 
     def _moments(self, ops: Ops, group: dict, params: list, grads: list, states: list):
         """Weight decay (coupled or decoupled), then m ← β₁m + (1−β₁)g and v ← β₂v + (1−β₂)g²."""
@@ -300,6 +302,7 @@ class Adamax(_AdamBase):
 
     rule = "m ← β₁m + (1−β₁)g;  u ← max(β₂u, |g| + ε);  w ← w − η/(1−β₁ᵗ) · m/u"
     state_names = ("exp_avg", "exp_inf")
+    second_moment = "exp_inf"
     reference = "Kingma & Ba 2015"
 
     def __init__(
@@ -322,11 +325,6 @@ class Adamax(_AdamBase):
             foreach=foreach,
         )
         super().__init__(params, defaults)
-
-    def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
-        ActoptOptimizer._init_state(self, p, state, group)
-        state["exp_avg"] = torch.zeros_like(p)
-        state["exp_inf"] = torch.zeros_like(p)
 
     def _update(self, ops: Ops, group: dict, params: list, grads: list, states: list) -> None:
         steps = self._count_steps(ops, states)

@@ -28,10 +28,6 @@ class Ops:
     name = "single-tensor"
 
     @staticmethod
-    def clone(xs: list[Tensor]) -> list[Tensor]:
-        return [x.clone() for x in xs]
-
-    @staticmethod
     def neg(xs: list[Tensor]) -> list[Tensor]:
         return [-x for x in xs]
 
@@ -71,10 +67,6 @@ class Ops:
     @staticmethod
     def mul(xs: list[Tensor], s: Scalars) -> list[Tensor]:
         return [x * v for x, v in zip(xs, _each(s, len(xs)), strict=True)]
-
-    @staticmethod
-    def mul_tensors(xs: list[Tensor], ys: list[Tensor]) -> list[Tensor]:
-        return [x * y for x, y in zip(xs, ys, strict=True)]
 
     @staticmethod
     def div_(xs: list[Tensor], ys: list[Tensor]) -> None:
@@ -138,10 +130,6 @@ class ForeachOps(Ops):
     name = "foreach"
 
     @staticmethod
-    def clone(xs):
-        return [x.clone() for x in xs]  # no _foreach_clone; a copy is a copy
-
-    @staticmethod
     def neg(xs):
         return torch._foreach_neg(xs)
 
@@ -176,10 +164,6 @@ class ForeachOps(Ops):
     @staticmethod
     def mul(xs, s):
         return torch._foreach_mul(xs, s if isinstance(s, (int, float)) else list(s))
-
-    @staticmethod
-    def mul_tensors(xs, ys):
-        return torch._foreach_mul(xs, ys)
 
     @staticmethod
     def div_(xs, ys):

@@ -46,14 +46,14 @@ def momentum_(
     ops: Ops, states: list[dict], grads: list[Tensor], mu: float, dampening: float
 ) -> list[Tensor]:
     """Heavy-ball buffer b ← μ b + (1 - dampening) g, started at b = g; returns the buffers."""
-    fresh = [i for i, s in enumerate(states) if s.get("momentum_buffer") is None]
-    for i in fresh:
-        states[i]["momentum_buffer"] = grads[i].detach().clone()
-    old = [i for i in range(len(states)) if i not in set(fresh)]
+    old = [i for i, s in enumerate(states) if s.get("momentum_buffer") is not None]
     if old:
         bufs = [states[i]["momentum_buffer"] for i in old]
         ops.mul_(bufs, mu)
         ops.add_(bufs, [grads[i] for i in old], alpha=1 - dampening)
+    for state, g in zip(states, grads, strict=True):  # first step: the buffer starts as g
+        if state.get("momentum_buffer") is None:
+            state["momentum_buffer"] = g.detach().clone()
     return [s["momentum_buffer"] for s in states]
 
 
