@@ -83,3 +83,44 @@ def test_optimizers_json_and_unknown_name(capsys):
     assert adadelta["defaults"]["lr"] == "1" and adadelta["memory"] == "2×"
     assert main(["optimizers", "show", "adma"]) == 2
     assert "did you mean" in capsys.readouterr().err
+
+
+# -- actopt train ----------------------------------------------------------------------------
+
+
+def test_train_prints_a_table_and_writes_json(tmp_path, capsys):
+    path = tmp_path / "run.json"
+    code = main(["train", "--data", "moons", "--width", "8", "--epochs", "2", "--act", "tanh",
+                 "--opt", "momentum", "--lr", "0.1", "--diagnostics", "--json", str(path),
+                 "-q"])  # fmt: skip
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "test acc" in text and "diagnostics at epoch 2" in text and "act1 (tanh)" in text
+    result = json.loads(path.read_text())
+    assert result["status"] == "ok" and len(result["history"]) == 2
+    assert result["spec"]["opt"] == "momentum" and result["spec"]["lr"] == 0.1
+
+
+def test_train_per_layer_activations_and_params(tmp_path):
+    path = tmp_path / "run.json"
+    assert main(["train", "--data", "xor", "--depth", "2", "--width", "8", "--act", "relu,elu",
+                 "-p", "alpha=0.5", "--epochs", "1", "-q", "--json", str(path)]) == 2  # fmt: skip
+    assert main(["train", "--data", "xor", "--depth", "2", "--width", "8", "--act", "elu,celu",
+                 "-p", "alpha=0.5", "-o", "momentum=0.5", "--opt", "sgd", "--epochs", "1", "-q",
+                 "--json", str(path)]) == 0  # fmt: skip
+    spec = json.loads(path.read_text())["spec"]
+    assert spec["act"] == ["elu", "celu"] and spec["opt_params"] == {"momentum": 0.5}
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--act", "relux"], "did you mean relu"),
+    (["--lr", "-1"], "lr must be >= 0"),
+    (["--depth", "0"], "depth must be an integer >= 1"),
+    (["--opt", "adamm"], "did you mean adam"),
+    (["--batch-size", "half"], "batch_size"),
+    (["--data", "cifar"], "data must be one of"),
+])  # fmt: skip
+def test_train_bad_flags_exit_2_with_one_line(capsys, flags, message):
+    assert main(["train", *flags]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and err.startswith("error:")

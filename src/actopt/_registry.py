@@ -36,10 +36,12 @@ class Registry(Generic[T]):
 
     def resolve(self, name: str) -> str:
         """The canonical name for ``name`` or an alias (case and '-'/'_' forgiven)."""
-        key = name.strip().lower().replace("-", "_")
-        key = self._aliases.get(key, key)
-        if key in self._items:
-            return key
+        low = name.strip().lower()
+        for key in (low, low.replace("-", "_"), low.replace("_", "-")):
+            key = self._aliases.get(key, key)
+            if key in self._items:
+                return key
+        key = low
         close = difflib.get_close_matches(key, self.names(aliases=True), n=4, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise KeyError(f"unknown {self.kind} {name!r}{hint} (see {self.listing})")

@@ -54,6 +54,14 @@ class _AdamBase(ActoptOptimizer):
         ema_square_(ops, vs, grads, beta2)
         return grads, ms, vs
 
+    def _effective_lr(self, group: dict, state: dict) -> Tensor:
+        """η / (√v̂ + ε), the step size each coordinate's bias-corrected momentum m̂ gets."""
+        beta2, t = group["betas"][1], state["step"].item()
+        if self.second_moment == "exp_inf":  # Adamax: an infinity norm, no square root
+            return group["lr"] / (state["exp_inf"] + group["eps"])
+        v = state.get("max_exp_avg_sq", state["exp_avg_sq"])
+        return group["lr"] / ((v / (1 - beta2**t)).sqrt() + group["eps"])
+
 
 class Adam(_AdamBase):
     r"""Adam: momentum on the gradient divided by a running RMS, both bias-corrected.

@@ -72,6 +72,10 @@ class Adagrad(ActoptOptimizer):
         lrs = [-group["lr"] / (1 + (t - 1) * group["lr_decay"]) for t in steps]
         ops.addcdiv_(params, grads, std, lrs)
 
+    def _effective_lr(self, group: dict, state: dict) -> Tensor:
+        lr = group["lr"] / (1 + (state["step"].item() - 1) * group["lr_decay"])
+        return lr / (state["sum"].sqrt() + group["eps"])
+
 
 class Adadelta(ActoptOptimizer):
     r"""AdaDelta (Zeiler 2012): AdaGrad with a decaying window and units-matched steps.
@@ -128,6 +132,10 @@ class Adadelta(ActoptOptimizer):
         ops.mul_tensors_(deltas, grads)
         ema_square_(ops, acc_deltas, deltas, rho)
         ops.add_(params, deltas, alpha=-group["lr"])
+
+    def _effective_lr(self, group: dict, state: dict) -> Tensor:
+        eps = group["eps"]
+        return group["lr"] * (state["acc_delta"] + eps).sqrt() / (state["square_avg"] + eps).sqrt()
 
 
 class RMSprop(ActoptOptimizer):
@@ -205,3 +213,9 @@ class RMSprop(ActoptOptimizer):
             ops.add_(params, bufs, alpha=-group["lr"])
         else:
             ops.addcdiv_(params, grads, avg, -group["lr"])
+
+    def _effective_lr(self, group: dict, state: dict) -> Tensor:
+        v = state["square_avg"]
+        if group["centered"]:
+            v = v - state["grad_avg"].square()
+        return group["lr"] / (v.sqrt() + group["eps"])

@@ -73,6 +73,26 @@ class ActoptOptimizer(torch.optim.Optimizer):
     def _update(self, ops: Ops, group: dict, params: list, grads: list, states: list) -> None:
         raise NotImplementedError
 
+    def _effective_lr(self, group: dict, state: dict) -> Tensor | None:
+        """The per-coordinate step size η_eff applied to the (moving-average) gradient, or None."""
+        return None
+
+    @torch.no_grad()
+    def effective_lr(self) -> Tensor | None:
+        """Every coordinate's current effective learning rate, flattened into one tensor.
+
+        For adaptive optimizers this is the preconditioned step size (AdaGrad's η/(√s+ε), Adam's
+        η/(√v̂+ε), …), the quantity that differs per parameter; None for optimizers with one
+        global step size (SGD, momentum, NAG, Lion) or before the first step.
+        """
+        parts = []
+        for group in self.param_groups:
+            for p in group["params"]:
+                state = self.state.get(p)
+                if state and (eff := self._effective_lr(group, state)) is not None:
+                    parts.append(eff.reshape(-1))
+        return torch.cat(parts) if parts else None
+
     # -- the shared step --------------------------------------------------------------------
 
     @staticmethod

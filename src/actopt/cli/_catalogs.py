@@ -1,52 +1,17 @@
-"""The actopt command line: parse, call one library function, print.
-
-Tables go to stdout, progress and errors to stderr; ``--json`` prints machine-readable output;
-usage errors (unknown names, invalid values) exit with status 2.
-"""
+"""``actopt activations`` and ``actopt optimizers``: the two catalogs as tables."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-from collections.abc import Sequence
 from typing import Any
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-__all__ = ["main"]
+from ._common import UsageError, out, parse_params
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
-
-
-class UsageError(Exception):
-    """A bad name or value from the user: reported in one line, exit status 2."""
-
-
-def parse_value(text: str) -> Any:
-    """A command-line value as bool, int, float or str: parsed, never evaluated."""
-    low = text.strip().lower()
-    if low in ("true", "false"):
-        return low == "true"
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
-def parse_params(pairs: Sequence[str]) -> dict[str, Any]:
-    params = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UsageError(f"expected NAME=VALUE, got {pair!r}")
-        params[key.strip()] = parse_value(value)
-    return params
+__all__ = ["add_parsers"]
 
 
 def _mark(flag: bool) -> str:
@@ -171,17 +136,7 @@ def cmd_optimizers(args: argparse.Namespace) -> int:
     return 0
 
 
-# -- the parser -----------------------------------------------------------------------------
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="actopt",
-        description="A laboratory for activation functions and optimizers.",
-        epilog="Run 'actopt COMMAND --help' for the options of a command.",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "activations",
         help="list the activation catalog, or show one activation",
@@ -206,21 +161,3 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", help="optimizer name (for 'show')")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.set_defaults(func=cmd_optimizers)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
-    try:
-        return args.func(args)
-    except UsageError as e:
-        err.print(f"[red]error:[/] {e}", markup=True)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

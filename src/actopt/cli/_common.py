@@ -1,0 +1,40 @@
+"""What every command shares: consoles, the usage error, parsing ``K=V`` values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+
+__all__ = ["UsageError", "err", "out", "parse_params", "parse_value"]
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+class UsageError(Exception):
+    """A bad name or value from the user: reported in one line, exit status 2."""
+
+
+def parse_value(text: str) -> Any:
+    """A command-line value as bool, int, float or str: parsed, never evaluated."""
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_params(pairs: Sequence[str]) -> dict[str, Any]:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"expected NAME=VALUE, got {pair!r}")
+        params[key.strip()] = parse_value(value)
+    return params

@@ -1,0 +1,174 @@
+"""``actopt train``: one run, with a live progress bar and a summary table."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ._common import UsageError, err, out, parse_params, parse_value
+
+__all__ = ["add_parsers", "split_top_level"]
+
+
+def split_top_level(text: str) -> list[str]:
+    """Split on commas outside parentheses: ``relu,max(x, 0)`` → ``['relu', 'max(x, 0)']``."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
+
+
+def spec_from_args(args: argparse.Namespace):
+    from actopt.train import RunSpec
+
+    acts = split_top_level(args.act)
+    batch = args.batch_size if args.batch_size == "full" else parse_value(args.batch_size)
+    fields: dict[str, Any] = dict(
+        data=args.data, model=args.model, depth=args.depth, width=args.width,
+        act=acts[0] if len(acts) == 1 else tuple(acts), act_params=parse_params(args.act_param),
+        init=args.init, norm=args.norm, dropout=args.dropout, opt=args.opt, lr=args.lr,
+        opt_params=parse_params(args.opt_param), batch_size=batch, epochs=args.epochs,
+        steps=args.steps, schedule=args.schedule, schedule_params=parse_params(args.schedule_param),
+        loss=args.loss, seed=args.seed, device=args.device, diagnostics=args.diagnostics,
+        diag_every=args.diag_every, val_fraction=args.val_fraction,
+        data_options=parse_params(args.data_option),
+    )  # fmt: skip
+    try:
+        return RunSpec(**fields)
+    except (ValueError, TypeError) as e:
+        raise UsageError(str(e)) from None
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from actopt.train import run
+
+    spec = spec_from_args(args)
+    bar = Progress(
+        TextColumn("epoch {task.fields[epoch]}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} steps"),
+        TextColumn("loss {task.fields[loss]:.4f}  acc {task.fields[acc]:.2%}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=args.quiet,
+    )
+    tasks: dict[int, Any] = {}
+
+    def progress(epoch: int, epochs: int, i: int, n: int, loss: float, acc: float) -> None:
+        if epoch not in tasks:
+            tasks[epoch] = bar.add_task("", total=n, epoch=f"{epoch}/{epochs}", loss=loss, acc=acc)
+        bar.update(tasks[epoch], completed=i, loss=loss, acc=acc)
+
+    if not args.quiet:
+        err.print(f"[dim]run {spec.run_id}: {_describe(spec)}[/]")
+    with bar:
+        result = run(spec, data_dir=args.data_dir, progress=progress)
+    if args.json:
+        Path(args.json).write_text(result.to_json())
+    if result.status == "error":
+        err.print(f"[red]error:[/] {result.error}")
+        return 1
+    _print_summary(result)
+    if result.status == "diverged":
+        err.print(f"[yellow]diverged:[/] non-finite loss at step {result.diverged_step}")
+    return 0
+
+
+def _describe(spec) -> str:
+    act = spec.act if isinstance(spec.act, str) else ",".join(spec.act)
+    lr = spec.lr if spec.lr is not None else "default"
+    return f"{spec.data} · {spec.model} · {act} · {spec.opt} (lr {lr}) · seed {spec.seed}"
+
+
+def _print_summary(result) -> None:
+    table = Table(title=f"{_describe(result.spec)}  [{result.status}]")
+    for col in ("epoch", "train loss", "train acc", "val acc", "test acc", "lr", "time (s)"):
+        table.add_column(col, justify="right")
+    for r in result.history:
+        table.add_row(
+            str(r["epoch"]), f"{r['train_loss']:.4f}", f"{r['train_acc']:.2%}",
+            f"{r['val_acc']:.2%}", f"{r['test_acc']:.2%}", f"{r['lr']:.3g}",
+            f"{r['elapsed_s']:.1f}",
+        )  # fmt: skip
+    out.print(table)
+    f = result.final
+    if "test_acc" in f:
+        line = (
+            f"test accuracy {f['test_acc']:.2%} · train {f['train_acc']:.2%} · gap "
+            f"{f['gen_gap']:+.2%} · {f['samples_per_s']:,.0f} samples/s · {f['wall_s']:.1f} s"
+        )
+        out.print(line)
+    if result.diagnostics:
+        _print_diagnostics(result.diagnostics[-1])
+
+
+def _print_diagnostics(d: dict) -> None:
+    table = Table(title=f"diagnostics at epoch {d['epoch']} (probe batch)")
+    for col in ("layer", "grad norm", "‖Δw‖/‖w‖", "act mean", "act std", "dead", "saturated"):
+        table.add_column(col, justify="right" if col != "layer" else "left")
+    for name, g in d["grad_norm"].items():
+        ratio = d["update_ratio"].get(name)
+        table.add_row(name, f"{g:.3g}", "" if ratio is None else f"{ratio:.2e}", "", "", "", "")
+    for name, m in d["act_mean"].items():
+        table.add_row(
+            name, "", "", f"{m:.3f}", f"{d['act_std'][name]:.3f}",
+            f"{d['dead_fraction_layers'][name]:.1%}", f"{d['saturated_fraction_layers'][name]:.1%}",
+        )  # fmt: skip
+    out.print(table)
+    if d.get("effective_lr"):
+        q = d["effective_lr"]
+        out.print("effective lr quantiles: " + "  ".join(f"{k} {v:.3g}" for k, v in q.items()))
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "train",
+        help="train one model and show its learning curve",
+        description="Train one network on one dataset with one activation and optimizer, with a "
+        "progress bar per epoch, then print the per-epoch table (and diagnostics with "
+        "--diagnostics). Example: actopt train --data mnist --model mlp --depth 2 --width 256 "
+        "--act relu --opt adam --lr 1e-3 --epochs 5 --seed 0",
+    )
+    a = p.add_argument
+    a("--data", default="mnist1d", help="mnist, fashion-mnist, mnist1d, moons, circles, xor, "
+      "spirals, blobs (default mnist1d: generated locally, no download)")  # fmt: skip
+    a("--data-dir", help="folder with mnist/ and fashion-mnist/ (default $ACTOPT_DATA or "
+      "~/.cache/actopt; missing files are downloaded)")  # fmt: skip
+    a("--data-option", "-d", action="append", default=[], metavar="K=V",
+      help="dataset option, e.g. noise=0.2 or n=5000 for toys")  # fmt: skip
+    a("--val-fraction", type=float, default=0.1, help="validation split carved from train")
+    a("--model", default="mlp", help="linear, mlp or cnn")
+    a("--depth", type=int, default=2, help="hidden layers of the mlp")
+    a("--width", type=int, default=256, help="units per hidden layer")
+    a("--act", default="relu", help="activation name, or a comma list with one per hidden layer")
+    a("--act-param", "-p", action="append", default=[], metavar="K=V", help="activation parameter")
+    a("--init", default="he", help="he, xavier, lecun, orthogonal or torch")
+    a("--norm", default="none", help="none, batch or layer")
+    a("--dropout", type=float, default=0.0)
+    a("--opt", default="adam", help="optimizer name (actopt optimizers lists them)")
+    a("--lr", type=float, help="learning rate (default: the optimizer's own)")
+    a("--opt-param", "-o", action="append", default=[], metavar="K=V",
+      help="optimizer hyper-parameter, e.g. momentum=0.95")  # fmt: skip
+    a("--batch-size", "-b", default="128", help="k (mini-batch), 1 (stochastic) or full (batch GD)")
+    a("--epochs", type=int, default=5)
+    a("--steps", type=int, help="a step budget instead of epochs")
+    a("--schedule", default="none", help="none, cosine, step, exponential or onecycle")
+    a("--schedule-param", action="append", default=[], metavar="K=V")
+    a("--loss", default="ce", help="ce (cross-entropy) or mse")
+    a("--seed", type=int, default=0)
+    a("--device", default="auto", help="auto, cpu, cuda or mps")
+    a("--diagnostics", action="store_true",
+      help="record per-layer gradient norms, activation statistics, dead and saturated units, "
+      "update ratios and effective learning rates")  # fmt: skip
+    a("--diag-every", type=int, default=0, help="also record diagnostics every N steps")
+    a("--json", metavar="PATH", help="write the RunResult as JSON")
+    a("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)

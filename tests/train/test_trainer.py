@@ -1,0 +1,155 @@
+"""The training loop: determinism, batch modes, budgets, divergence, errors, JSON, schedules."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torch
+
+import actopt.data as D
+from actopt.train import RunResult, RunSpec, run
+
+TOY = dict(data="moons", data_options={"n": 400}, width=16, epochs=3)
+
+
+def metrics(r: RunResult) -> tuple:
+    drop = ("elapsed_s",)
+    history = [{k: v for k, v in row.items() if k not in drop} for row in r.history]
+    final = {k: v for k, v in r.final.items() if k not in ("wall_s", "samples_per_s")}
+    return history, final
+
+
+def test_same_spec_same_bits_other_seed_other_bits():
+    spec = RunSpec(**TOY, diagnostics=True)
+    a, b = run(spec), run(spec)
+    assert a.status == "ok" and metrics(a) == metrics(b)
+    assert a.diagnostics == b.diagnostics
+    c = run(spec.replace(seed=1))
+    assert metrics(c) != metrics(a)
+
+
+def test_the_callers_rng_is_untouched():
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    run(RunSpec(**TOY, dropout=0.2))
+    assert torch.equal(torch.rand(3), expected)
+
+
+@pytest.mark.parametrize("batch, steps_per_epoch", [("full", 1), (1, 360), (64, 6)])
+def test_batch_size_modes(batch, steps_per_epoch):
+    r = run(RunSpec(**{**TOY, "epochs": 2}, batch_size=batch, opt="sgd", lr=0.05))
+    assert [row["step"] for row in r.history] == [steps_per_epoch, 2 * steps_per_epoch]
+
+
+def test_step_budget_overrides_epochs():
+    r = run(RunSpec(**TOY, steps=8, batch_size=64))  # 6 steps per epoch
+    assert [row["step"] for row in r.history] == [6, 8] and r.final["steps"] == 8
+
+
+def test_a_diverging_run_stops_and_says_where():
+    r = run(RunSpec(**TOY, opt="sgd", lr=1e12, act="elu"))
+    assert r.status == "diverged" and r.diverged_step is not None and r.diverged_step <= 20
+    restored = RunResult.from_json(r.to_json())
+    assert restored.status == "diverged"
+    assert not math.isfinite(float(restored.final["diverged_loss"]))  # stored as "nan"/"inf"
+
+
+def test_a_broken_run_is_an_error_result_not_an_exception():
+    ds = D.load("moons", n=100)
+    broken = D.Dataset(
+        "moons", ds.x_train, ds.y_train + 5, ds.x_val, ds.y_val, ds.x_test, ds.y_test, 2
+    )  # fmt: skip  (labels out of range)
+    r = run(RunSpec(**TOY), dataset=broken)
+    assert r.status == "error" and "IndexError" in r.error
+
+
+def test_result_round_trips_through_json():
+    r = run(RunSpec(**TOY, diagnostics=True, opt="adagrad"))
+    text = r.to_json()
+    back = RunResult.from_json(text)
+    assert back.to_dict() == json.loads(text) and back.spec == r.spec
+    assert back.run_id == r.spec.run_id and back.diagnostics[-1]["effective_lr"]["q50"] > 0
+
+
+def test_nonlinear_problems_need_a_nonlinearity():
+    """XOR: logistic regression and a deep linear MLP are stuck near chance; tanh solves it."""
+    base = dict(data="xor", data_options={"n": 800}, opt="adam", lr=0.02, epochs=30, width=16)
+    acc = {
+        name: run(RunSpec(**base, **kw)).final["test_acc"]
+        for name, kw in {
+            "linear": dict(model="linear"),
+            "deep_linear": dict(model="mlp", depth=3, act="identity"),
+            "tanh": dict(model="mlp", depth=2, act="tanh"),
+        }.items()
+    }
+    assert acc["linear"] < 0.7 and acc["deep_linear"] < 0.7 and acc["tanh"] > 0.95, acc
+
+
+def test_mse_loss_learns_too():
+    r = run(RunSpec(**{**TOY, "epochs": 20}, loss="mse", act="tanh", opt="adam", lr=0.01))
+    assert r.final["test_acc"] > 0.8
+
+
+HALVING = [0.05, 0.025, 0.0125]
+
+
+@pytest.mark.parametrize("schedule, params, check", [
+    ("cosine", {}, lambda lrs: lrs[-1] < 1e-6),
+    ("step", {"step_size": 1, "gamma": 0.5}, lambda lrs: lrs == pytest.approx(HALVING)),
+    ("exponential", {"gamma": 0.5}, lambda lrs: lrs == pytest.approx(HALVING)),
+    ("onecycle", {}, lambda lrs: lrs[-1] < lrs[0]),
+])  # fmt: skip
+def test_schedules(schedule, params, check):
+    r = run(RunSpec(**TOY, opt="sgd", lr=0.1, schedule=schedule, schedule_params=params))
+    lrs = [row["lr"] for row in r.history]
+    assert check(lrs), lrs
+
+
+def test_evaluation_uses_each_split():
+    r = run(RunSpec(**TOY))
+    row = r.history[-1]
+    for split in ("train", "val", "test"):
+        assert 0 <= row[f"{split}_acc"] <= 1 and row[f"{split}_loss"] > 0
+    assert r.final["gen_gap"] == pytest.approx(r.final["train_acc"] - r.final["test_acc"])
+    assert r.final["samples_per_s"] > 0 and r.timing["train_s"] > 0
+
+
+# -- RunSpec ---------------------------------------------------------------------------------
+
+
+def test_run_id_is_a_stable_content_hash():
+    a = RunSpec(data="moons", opt_params={"momentum": 0.9, "dampening": 0.0}, opt="sgd")
+    b = RunSpec(data="moons", opt_params={"dampening": 0.0, "momentum": 0.9}, opt="sgd")
+    assert a.run_id == b.run_id and a == b and hash(a) == hash(b) and len(a.run_id) == 16
+    assert a.replace(seed=1).run_id != a.run_id
+    assert RunSpec.from_dict(json.loads(a.canonical_json())) == a
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("data", "cifar", "data must be one of"),
+    ("model", "resnet", "model must be one of"),
+    ("depth", 0, "depth must be an integer >= 1"),
+    ("epochs", 1.5, "epochs must be an integer"),
+    ("batch_size", 0, "batch_size"),
+    ("batch_size", "half", "batch_size"),
+    ("act", "relux", "did you mean relu"),
+    ("opt", "adamm", "did you mean adam"),
+    ("lr", -1.0, "lr must be >= 0"),
+    ("opt_params", {"betas": (0.9, 1.5)}, r"betas\[1\]"),
+    ("opt_params", {"colour": 1}, "opt_params for adam"),
+    ("act_params", {"alpha": -1.0}, "alpha"),
+    ("schedule", "warm", "schedule must be one of"),
+    ("device", "tpu", "device must be"),
+    ("loss", "hinge", "loss must be one of"),
+])  # fmt: skip
+def test_bad_specs_name_the_field(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        RunSpec(**{field: value, **({"act": "elu"} if field == "act_params" else {})})
+
+
+def test_unknown_fields_are_refused():
+    with pytest.raises(ValueError, match=r"unknown run field.*colour"):
+        RunSpec.from_dict({"colour": "red"})
