@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,8 +11,11 @@ from rich.console import Console
 
 __all__ = ["UsageError", "err", "out", "parse_params", "parse_value"]
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# piped or captured output is not cut to 80 columns: tables stay one row per line for grep and
+# files (a terminal still gets its own width; $COLUMNS overrides both)
+_PIPE_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140
+out = Console(highlight=False, width=_PIPE_WIDTH)
+err = Console(stderr=True, highlight=False, width=_PIPE_WIDTH)
 
 
 class UsageError(Exception):

@@ -1,0 +1,139 @@
+"""Run any registered optimizer on a test function through the ordinary ``torch.optim`` API.
+
+The parameter is one 2-element float64 tensor; each step sets its ``.grad`` from the function's
+analytic gradient (plus optional Gaussian noise, the picture of a stochastic gradient) and calls
+``optimizer.step()``, exactly as in training.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+
+from .. import optim
+from ._functions import TestFunction
+
+__all__ = ["DEFAULT_LR_GRID", "Trajectory", "run_optimizer", "tune"]
+
+DEFAULT_LR_GRID = tuple(10 ** (k / 2) for k in range(-8, 4))  # 1e-4 … 31.6, half-decades
+_ESCAPE = 1e6  # a coordinate beyond this counts as diverged
+
+
+@dataclass
+class Trajectory:
+    """One optimizer's path: points (steps + 1, 2), losses, distances to the nearest minimum."""
+
+    function: str
+    optimizer: str
+    lr: float
+    hyper: dict[str, Any]
+    points: list[tuple[float, float]]
+    losses: list[float]
+    distances: list[float]
+    steps_to_loss_tol: int | None  # first step with f − f* < tol
+    steps_to_dist_tol: int | None  # first step within tol of a minimum
+    diverged: bool
+    tuned: bool = False
+
+    @property
+    def final_loss(self) -> float:
+        return self.losses[-1]
+
+    @property
+    def final_distance(self) -> float:
+        return self.distances[-1]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.update(final_loss=self.final_loss, final_distance=self.final_distance)
+        return {
+            k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()
+        }
+
+
+def _first_below(values: Sequence[float], tol: float) -> int | None:
+    return next((i for i, v in enumerate(values) if v < tol), None)
+
+
+def run_optimizer(
+    fn: TestFunction,
+    opt: str,
+    *,
+    steps: int = 500,
+    lr: float | None = None,
+    start: tuple[float, float] | None = None,
+    noise: float = 0.0,
+    seed: int = 0,
+    tol: float = 1e-3,
+    **hyper: Any,
+) -> Trajectory:
+    """``steps`` steps of optimizer ``opt`` on ``fn`` from ``start`` (default: the function's).
+
+    ``lr=None`` uses the optimizer's default. A path leaving ±1e6 or hitting a non-finite value
+    stops and is marked diverged (its loss and distance become inf).
+    """
+    start = fn.start if start is None else tuple(start)
+    if not fn.contains(start):
+        raise ValueError(f"{fn.name}: start {start} is outside the window {fn.window}")
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
+    if noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise}")
+    spec = optim.spec(opt)
+    if lr is not None:
+        hyper["lr"] = lr
+    w = torch.nn.Parameter(torch.tensor(start, dtype=torch.float64))
+    optimizer = spec.make([w], **hyper)
+    noise_gen = torch.Generator().manual_seed(seed)
+    f_star = fn.min_value if fn.min_value is not None else -math.inf
+    points, losses, distances = [start], [float(fn(w.detach()))], []
+    distances.append(float(fn.distance_to_minimum(w.detach())))
+    diverged = False
+    for _ in range(steps):
+        g = fn.gradient(w.detach())
+        if noise:
+            g = g + noise * torch.randn(2, generator=noise_gen, dtype=torch.float64)
+        w.grad = g
+        optimizer.step()
+        p = w.detach()
+        if not bool(torch.isfinite(p).all()) or float(p.abs().max()) > _ESCAPE:
+            diverged = True
+            losses.append(math.inf)
+            distances.append(math.inf)
+            break
+        points.append((float(p[0]), float(p[1])))
+        losses.append(float(fn(p)))
+        distances.append(float(fn.distance_to_minimum(p)))
+    gaps = [v - f_star for v in losses]
+    return Trajectory(
+        function=fn.name,
+        optimizer=spec.name,
+        lr=optimizer.param_groups[0]["lr"],
+        hyper={k: v for k, v in hyper.items() if k != "lr"},
+        points=points,
+        losses=losses,
+        distances=distances,
+        steps_to_loss_tol=_first_below(gaps, tol) if fn.min_value is not None else None,
+        steps_to_dist_tol=_first_below(distances, tol) if fn.minima else None,
+        diverged=diverged,
+    )
+
+
+def tune(
+    fn: TestFunction, opt: str, *, grid: Sequence[float] = DEFAULT_LR_GRID, **kwargs: Any
+) -> Trajectory:
+    """The run with the best lr from ``grid`` for *this* function: the smallest final distance
+    to a minimum (final loss where the function has none); diverged runs never win."""
+
+    def score(t: Trajectory) -> tuple:
+        primary = t.final_distance if fn.minima else t.final_loss
+        return (t.diverged, primary if math.isfinite(primary) else math.inf, t.final_loss)
+
+    runs = [run_optimizer(fn, opt, lr=lr, **kwargs) for lr in grid]
+    best = min(runs, key=score)
+    best.tuned = True
+    return best
