@@ -2,4 +2,11 @@
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "audit"]
+
+
+def audit(target, **kwargs):
+    """Audit an activation (catalog name, formula or spec): see ``actopt.activations.audit``."""
+    from .activations import audit as _audit
+
+    return _audit(target, **kwargs)

@@ -6,10 +6,15 @@
 >>> A.spec("elu").text_grad
 '1 if x > 0 else alpha * exp(x)'
 >>> layer = A.get("swish", learnable=True)   # a torch.nn.Module with a trained β
+>>> A.audit("sign(x)*sqrt(abs(x))").verdict       # any formula, parsed and differentiated
+'bad'
 """
 
 from . import _classic, _rectifiers, _shrink, _smooth, _softmax  # noqa: F401  (they register)
+from ._audit import AuditReport, Check, audit
 from ._describe import catalog_rows, details
+from ._formula import FormulaError, from_formula
+from ._gallery import plot_activation, write_gallery
 from ._module import Activation, SpecFunction
 from ._registry import get, names, register, resolve, spec
 from ._spec import ActivationSpec, Param, Properties
@@ -17,14 +22,21 @@ from ._spec import ActivationSpec, Param, Properties
 __all__ = [
     "Activation",
     "ActivationSpec",
+    "AuditReport",
+    "Check",
+    "FormulaError",
     "Param",
     "Properties",
     "SpecFunction",
+    "audit",
     "catalog_rows",
     "details",
+    "from_formula",
     "get",
     "names",
+    "plot_activation",
     "register",
     "resolve",
     "spec",
+    "write_gallery",
 ]

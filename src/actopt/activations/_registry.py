@@ -7,6 +7,7 @@ from typing import Any
 from torch import nn
 
 from .._registry import Registry
+from ._formula import from_formula, looks_like_formula
 from ._spec import ActivationSpec
 
 __all__ = ["get", "names", "register", "resolve", "spec"]
@@ -30,7 +31,10 @@ def resolve(name: str) -> str:
 
 
 def spec(name: str, **params: Any) -> ActivationSpec:
-    """The spec registered as ``name``, with ``params`` bound and validated."""
+    """The spec registered as ``name`` — or, when ``name`` is a formula such as
+    ``"x*tanh(softplus(x))"``, the spec built from it — with ``params`` bound and validated."""
+    if looks_like_formula(name):
+        return from_formula(name, **params)
     s = _REGISTRY[name]
     return s.bind(**params) if params else s
 

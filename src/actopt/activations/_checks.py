@@ -1,0 +1,416 @@
+"""The audit's checks: each measures one property of f and f' and returns a ``Check``.
+
+The numerical measurements are the ones the catalog's declared properties are tested against
+(``_measure``), so "monotonic" or "saturating" mean the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from . import _measure
+from ._signal import propagate
+from ._spec import ActivationSpec
+
+__all__ = ["Check", "run_checks"]
+
+_F64 = torch.float64
+
+
+@dataclass
+class Check:
+    name: str
+    status: str  # pass | warn | fail
+    detail: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""  # the plain sentence the verdict quotes when this check counts against it
+
+
+def _scan() -> torch.Tensor:
+    """±1e3 densely, 0, tiny and huge magnitudes: where activations break."""
+    tiny = torch.tensor([1e-300, 1e-30, 1e-12, 1e-8, 1e-4], dtype=_F64)
+    huge = torch.tensor([1e4, 1e6], dtype=_F64)
+    x = torch.cat([torch.linspace(-1e3, 1e3, 200_001, dtype=_F64), tiny, -tiny, huge, -huge])
+    return torch.cat([x, torch.zeros(1, dtype=_F64)]).unique()
+
+
+def _regions(x: torch.Tensor, mask: torch.Tensor) -> list[tuple[float, float]]:
+    """Maximal runs of consecutive grid points where ``mask`` holds, as (start, end)."""
+    idx = torch.nonzero(mask).flatten().tolist()
+    runs: list[list[int]] = []
+    for i in idx:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return [(float(x[a]), float(x[b])) for a, b in runs]
+
+
+def _describe_region(lo: float, hi: float, xmin: float, xmax: float) -> str:
+    lo, hi = (round(v, 6) + 0.0 for v in (lo, hi))  # grid round-off (and -0.0) out of the text
+    if lo == hi:
+        return f"x = {lo:g}"
+    if lo <= xmin and hi >= xmax:
+        return "all x"
+    if lo <= xmin:
+        return f"x < {hi:g}" if hi <= 0 else f"x ≤ {hi:g}"
+    if hi >= xmax:
+        return f"x > {lo:g}" if lo >= 0 else f"x ≥ {lo:g}"
+    return f"{lo:g} ≤ x ≤ {hi:g}"
+
+
+def _f(spec: ActivationSpec, x: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        return spec.forward(x)
+
+
+def _d(spec: ActivationSpec, x: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        return spec.derivative(x)
+
+
+# -- the checks ------------------------------------------------------------------------------
+
+
+def check_defined(spec: ActivationSpec, x: torch.Tensor, y: torch.Tensor) -> Check:
+    nan = torch.isnan(y)
+    # ±inf at moderate |x| is a singularity; at |x| > 100 it is overflow (see ``exploding``)
+    singular = torch.isinf(y) & (x.abs() <= 100)
+    bad = nan | singular
+    if not bool(bad.any()):
+        return Check(
+            "defined_everywhere",
+            "pass",
+            "finite for every x scanned in [-1e3, 1e3], at 0 and at ±1e-300",
+            {"points": len(x)},
+        )
+    xmin, xmax = float(x.min()), float(x.max())
+    where = [_describe_region(a, b, xmin, xmax) for a, b in _regions(x, bad)]
+    kind = "not defined (NaN)" if bool(nan.any()) else "infinite"
+    reason = f"not defined for {where[0]}" if bool(nan.any()) else f"infinite at {where[0]}"
+    return Check(
+        "defined_everywhere",
+        "fail",
+        f"{kind} for {', '.join(where[:3])}",
+        {"regions": where, "fraction_undefined": float(bad.double().mean())},
+        reason,
+    )
+
+
+def check_differentiable(spec: ActivationSpec, x: torch.Tensor, ok: torch.Tensor) -> Check:
+    # near each kink and at 0 the derivative is probed at ±tiny offsets: an infinite slope
+    # shows up as |f'| growing without bound there (sign(x)·√|x| has f' = 1/(2√|x|))
+    centres = sorted({0.0, *spec.kink_points()})
+    offsets = torch.tensor([1e-12, 1e-9, 1e-6], dtype=_F64)
+    probes = torch.cat(
+        [torch.cat([c + offsets, c - offsets]) for c in torch.tensor(centres, dtype=_F64)]
+    )
+    pf = _f(spec, probes)
+    pd = _d(spec, probes)
+    fine = torch.isfinite(pf)
+    steep = fine & (~torch.isfinite(pd) | (pd.abs() > 1e4))
+    d = _d(spec, x)
+    grid_bad = ok & ~torch.isfinite(d) & (x.abs() <= 100)
+    if bool(steep.any()) or bool(grid_bad.any()):
+        at = probes[steep] if bool(steep.any()) else x[grid_bad]
+        where = float(at[at.abs().argmin()])
+        where = round(where, 6)
+        biggest = float(pd[steep].abs().max()) if bool(steep.any()) else math.inf
+        return Check(
+            "differentiable",
+            "fail",
+            f"the derivative blows up at x ≈ {where:g} "
+            f"(|f'| reaches {biggest:.3g} within 1e-12 of it)",
+            {"x": where, "max_abs_derivative": biggest},
+            f"infinite gradient at {where:g}",
+        )
+    kinks = [
+        k
+        for k in spec.kink_points()
+        if abs(
+            float(
+                _d(spec, torch.tensor([k + 1e-9], dtype=_F64))[0]
+                - _d(spec, torch.tensor([k - 1e-9], dtype=_F64))[0]
+            )
+        )
+        > 1e-6
+    ]
+    if kinks:
+        return Check(
+            "differentiable",
+            "warn",
+            f"kink at x = {', '.join(f'{k:g}' for k in kinks)}: "
+            "f' jumps there; back-propagation uses a subgradient (harmless in practice)",
+            {"kinks": kinks},
+        )
+    return Check("differentiable", "pass", "f' is finite everywhere and continuous", {})
+
+
+def check_gradient_signal(spec: ActivationSpec) -> Check:
+    x = torch.linspace(-10, 10, 20_001, dtype=_F64)
+    zero = (_d(spec, x).abs() < 1e-12).double().mean().item()
+    ev = {"fraction_zero_derivative_in_[-10,10]": zero}
+    if zero > 0.99:
+        return Check(
+            "gradient_signal",
+            "fail",
+            f"f' = 0 on {zero:.1%} of [-10, 10]: nothing to back-propagate",
+            ev,
+            "no gradient almost everywhere",
+        )
+    return Check("gradient_signal", "pass", f"f' ≠ 0 on {1 - zero:.1%} of [-10, 10]", ev)
+
+
+def check_nonlinear(spec: ActivationSpec) -> Check:
+    x = torch.linspace(-10, 10, 2001, dtype=_F64)
+    y = _f(spec, x)
+    if not bool(torch.isfinite(y).all()):
+        x, y = x[torch.isfinite(y)], y[torch.isfinite(y)]
+    a = torch.stack([x, torch.ones_like(x)], 1)
+    coef = torch.linalg.lstsq(a, y[:, None]).solution.flatten()
+    resid = float((a @ coef - y).abs().max()) if len(y) else 0.0
+    scale = max(float(y.abs().max()) if len(y) else 0.0, 1.0)
+    slope, icpt = float(coef[0]), float(coef[1])
+    if resid <= 1e-9 * scale:
+        # the seeds' collapse, shown: 5 such layers equal one affine map
+        g = torch.Generator().manual_seed(0)
+        ws = [torch.randn(8, 8, generator=g, dtype=_F64) for _ in range(5)]
+        v = torch.randn(8, generator=g, dtype=_F64)
+        h, m, b = v.clone(), torch.eye(8, dtype=_F64), torch.zeros(8, dtype=_F64)
+        for w in ws:
+            h = slope * (w @ h) + icpt
+            m, b = slope * (w @ m), slope * (w @ b) + icpt
+        err = float((h - (m @ v + b)).abs().max() / h.abs().max())
+        return Check(
+            "nonlinear",
+            "fail",
+            f"affine: f(x) = {slope:g}·x + {icpt:g}. A deep net of "
+            f"such layers is one affine map (5 layers vs their product: rel. difference "
+            f"{err:.1e})",
+            {"slope": slope, "intercept": icpt, "collapse_error": err},
+            "linear: any depth collapses to a single linear layer",
+        )
+    return Check(
+        "nonlinear",
+        "pass",
+        f"not affine (max deviation from the best line on [-10, 10]: {resid:.3g})",
+        {"max_deviation": resid},
+    )
+
+
+def check_monotonic(spec: ActivationSpec) -> Check:
+    mono = _measure.is_monotonic(spec)
+    if mono:
+        return Check("monotonic", "pass", "monotonic", {})
+    x = torch.linspace(-10, 10, 20_001, dtype=_F64)
+    y = _f(spec, x)
+    i = int(torch.nan_to_num(y, nan=math.inf).argmin())
+    return Check(
+        "monotonic",
+        "warn",
+        f"not monotonic: minimum f = {float(y[i]):.3g} at x = "
+        f"{float(x[i]):.3g} (info: swish and GELU are not monotonic either)",
+        {"argmin": float(x[i]), "min": float(y[i])},
+    )
+
+
+def check_zero_centered(spec: ActivationSpec) -> Check:
+    f0 = float(_f(spec, torch.zeros(1, dtype=_F64))[0])
+    y = _f(spec, _measure.normal_quantiles())
+    mean, std = float(torch.nanmean(y)), float(y[torch.isfinite(y)].std())
+    ev = {"f(0)": f0, "mean_on_normal": mean, "std_on_normal": std}
+    if _measure.is_zero_centered(spec):
+        return Check(
+            "zero_centered", "pass", f"f(0) = {f0:.3g}, mean output on N(0,1) inputs {mean:.3g}", ev
+        )
+    return Check(
+        "zero_centered",
+        "warn",
+        f"f(0) = {f0:.3g}, mean output on N(0,1) inputs "
+        f"{mean:.3g} (std {std:.3g}): next layer's inputs are biased",
+        ev,
+    )
+
+
+def check_bounded(spec: ActivationSpec) -> Check:
+    above, below = _measure.is_bounded(spec)
+    text = {
+        (True, True): "bounded on both sides",
+        (True, False): "bounded above only",
+        (False, True): "bounded below only",
+        (False, False): "unbounded",
+    }[(above, below)]
+    return Check("bounded", "pass", text, {"above": above, "below": below})
+
+
+def _saturation_point(spec: ActivationSpec, side: int) -> float | None:
+    """Smallest t with |f'(x)| < 1e-3 for every x beyond ±t (out to 1e3); None if none."""
+    x = torch.linspace(0, 1e3, 100_001, dtype=_F64) * side
+    small = (_d(spec, x).abs() < _measure.SATURATION_EPS).flip(0)
+    if not bool(small[0]):
+        return None
+    run = int(small.long().cumprod(0).sum())  # how far in from 1e3 it stays small
+    return float(x.flip(0)[run - 1].abs())
+
+
+def check_saturation(spec: ActivationSpec) -> Check:
+    left, right = _saturation_point(spec, -1), _saturation_point(spec, 1)
+    ev = {"left_t": left, "right_t": right}
+    if left is not None and right is not None:
+        return Check(
+            "saturation",
+            "warn",
+            f"|f'| < 1e-3 for x < -{left:.3g} and x > {right:.3g}: "
+            "large inputs on either side stop the gradient (vanishing-gradient risk)",
+            ev,
+            "saturates on both sides, so gradients vanish for large inputs",
+        )
+    if left is not None or right is not None:
+        side, t = ("x < -", left) if left is not None else ("x > ", right)
+        return Check(
+            "saturation",
+            "pass",
+            f"saturates on one side only ({side}{t:.3g}); the other side keeps its gradient",
+            ev,
+        )
+    return Check("saturation", "pass", "does not saturate", ev)
+
+
+def check_dead_zone(spec: ActivationSpec) -> Check:
+    # within ±10: beyond it float64 rounds tanh'(x) = 1 − tanh² to 0, which is saturation
+    x = torch.linspace(-10, 10, 20_001, dtype=_F64)
+    zero = _d(spec, x) == 0
+    # boundaries to the grid's resolution (0.001): hard_tanh's zone is x < -1, not x < -1.001
+    zones = [(round(a, 2), round(b, 2)) for a, b in _regions(x, zero) if b - a >= 0.5]
+    if not zones:
+        return Check("dead_zone", "pass", "f' is never exactly 0 on an interval of [-10, 10]", {})
+    where = [_describe_region(a, b, -10, 10) for a, b in zones]
+    return Check(
+        "dead_zone",
+        "warn",
+        f"f' = 0 exactly for {', '.join(where)}: a unit whose "
+        "inputs stay there stops learning for good (dying units)",
+        {"zones": where},
+        f"zero gradient for {where[0]} (units can die)",
+    )
+
+
+def check_sign_preserving(spec: ActivationSpec) -> Check:
+    x = torch.linspace(0.1, 10, 100, dtype=_F64)
+    a, b = _f(spec, x), _f(spec, -x)
+    ok = torch.isfinite(a) & torch.isfinite(b)
+    if bool(ok.any()) and bool(torch.allclose(a[ok], b[ok], rtol=1e-9, atol=1e-12)):
+        v = float(_f(spec, torch.tensor([2.0], dtype=_F64))[0])
+        return Check(
+            "sign_preserving",
+            "fail",
+            f"even function: f(-2) = f(2) = {v:.3g}, the sign of the input is lost",
+            {"f(2)": v},
+            "even function: opposite inputs give the same output",
+        )
+    return Check("sign_preserving", "pass", "f(-x) ≠ f(x): the sign of the input survives", {})
+
+
+def check_exploding(spec: ActivationSpec) -> Check:
+    xs = torch.tensor([10.0, 100.0, 1000.0], dtype=_F64)
+    worst = None
+    for side in (1, -1):
+        y = _f(spec, side * xs).abs()
+        if bool(torch.isnan(y).any()):
+            continue  # undefined there: defined_everywhere reports it
+        ratio = (y / xs).tolist()  # |f(x)| / |x|: constant for linear growth
+        overflow = not math.isfinite(ratio[2])
+        if overflow or (ratio[2] > 10 and ratio[2] > 5 * ratio[1]):
+            worst = (side, ratio, overflow)
+            break
+    if worst is None:
+        return Check("exploding", "pass", "grows at most linearly", {})
+    side, ratio, overflow = worst
+    x_at = "1000" if side > 0 else "-1000"
+    what = "overflows float64" if overflow else f"|f(x)|/|x| = {ratio[2]:.3g}"
+    return Check(
+        "exploding",
+        "fail",
+        f"grows faster than linearly: at x = {x_at} it {what} (at ±100: {ratio[1]:.3g})",
+        {"ratio_at_100": ratio[1], "ratio_at_1000": ratio[2] if math.isfinite(ratio[2]) else None},
+        "grows faster than linearly, so activations and gradients explode",
+    )
+
+
+def check_backprop_cost(spec: ActivationSpec, n: int = 1 << 20, repeat: int = 5) -> Check:
+    from ._registry import get
+
+    def cost(module) -> float:
+        x = torch.randn(n, requires_grad=True, generator=torch.Generator().manual_seed(0))
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            module(x).sum().backward()
+            times.append(time.perf_counter() - t0)
+        return sorted(times)[len(times) // 2]
+
+    ratio = cost(spec.module()) / cost(get("relu"))
+    ev = {"relative_to_relu": ratio, "elements": n}
+    status = "pass" if ratio < 20 else "warn"
+    return Check(
+        "backprop_cost",
+        status,
+        f"forward+backward costs {ratio:.1f}× ReLU's ({n:,} float32 elements)",
+        ev,
+    )
+
+
+def check_signal(spec: ActivationSpec) -> Check:
+    r = propagate(spec)
+    ev = r.to_dict()
+    setup = f"50 layers × 256, {r.init} init (gain {r.gain:.3g})"
+    last_std = r.forward_std[-1]
+    if r.vanish_depth is not None:
+        return Check(
+            "signal_propagation",
+            "warn",
+            f"{setup}: the gradient falls below 1e-3 of its "
+            f"last-layer value {r.vanish_depth} layers from the output (first layer: "
+            f"{r.first_layer_ratio:.2g}×); forward std at layer 50: {last_std:.3g}",
+            ev,
+            f"gradients vanish within {r.vanish_depth} layers of a deep net",
+        )
+    if r.explode_depth is not None:
+        return Check(
+            "signal_propagation",
+            "warn",
+            f"{setup}: the gradient exceeds 1e3× its "
+            f"last-layer value {r.explode_depth} layers from the output",
+            ev,
+            f"gradients explode within {r.explode_depth} layers of a deep net",
+        )
+    return Check(
+        "signal_propagation",
+        "pass",
+        f"{setup}: the gradient holds (first/last layer "
+        f"{r.first_layer_ratio:.3g}×); forward std at layer 50: {last_std:.3g}",
+        ev,
+    )
+
+
+def run_checks(s: ActivationSpec, timing: bool = True, signal: bool = True) -> list[Check]:
+    """Every check on ``s``; the signal test only where f is defined everywhere."""
+    x = _scan()
+    y = _f(s, x)
+    defined = check_defined(s, x, y)
+    checks = [defined, check_differentiable(s, x, torch.isfinite(y))]
+    checks += [
+        check_gradient_signal(s), check_nonlinear(s), check_monotonic(s), check_zero_centered(s),
+        check_bounded(s), check_saturation(s), check_dead_zone(s), check_sign_preserving(s),
+        check_exploding(s),
+    ]  # fmt: skip
+    if timing:
+        checks.append(check_backprop_cost(s))
+    if signal and defined.status == "pass":
+        checks.append(check_signal(s))
+    return checks

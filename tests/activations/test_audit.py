@@ -1,0 +1,96 @@
+"""The auditor: the seed's bad examples fail for the right reason; classics are not bad."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import actopt
+import actopt.activations as A
+from actopt.cli import main
+
+ELEMENTWISE = [n for n in A.names() if not A.spec(n).vector]
+
+
+@pytest.mark.parametrize("formula, check, reason", [
+    ("x**2", "sign_preserving", "even function"),
+    ("sqrt(x)", "defined_everywhere", "not defined for x < 0"),
+    ("log(x)", "defined_everywhere", "not defined for x < 0"),
+    ("sign(x)*sqrt(abs(x))", "differentiable", "infinite gradient at 0"),
+])  # fmt: skip
+def test_the_seeds_bad_examples_are_bad_for_the_right_reason(formula, check, reason):
+    r = actopt.audit(formula, timing=False)
+    assert r.verdict == "bad" and r.checks[check].status == "fail"
+    assert any(reason in why for why in r.reasons), r.reasons
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "swish"])
+def test_the_classics_are_not_bad(name):
+    assert A.audit(name, timing=False).verdict != "bad"
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_every_catalog_activation_gets_a_verdict(name):
+    r = A.audit(name, timing=False)
+    assert r.verdict in ("good", "caveats", "bad")
+    assert all(c.status in ("pass", "warn", "fail") for c in r.checks.values())
+    assert (r.verdict == "good") == (r.reasons == [])
+    json.dumps(r.to_dict())  # plain data
+
+
+@pytest.mark.parametrize("formula, check", [
+    ("x", "nonlinear"), ("2*x + 1", "nonlinear"), ("Heaviside(x)", "gradient_signal"),
+    ("sign(x)", "gradient_signal"), ("exp(x)", "exploding"), ("x**3", "exploding"),
+    ("abs(x)", "sign_preserving"), ("1/x", "defined_everywhere"),
+])  # fmt: skip
+def test_other_failures(formula, check):
+    r = A.audit(formula, timing=False, signal=False)
+    assert r.verdict == "bad" and r.checks[check].status == "fail"
+
+
+def test_linear_collapse_is_shown():
+    c = A.audit("2*x + 1", timing=False).checks["nonlinear"]
+    assert c.evidence["slope"] == pytest.approx(2) and c.evidence["intercept"] == pytest.approx(1)
+    assert c.evidence["collapse_error"] < 1e-12
+
+
+def test_risks_are_measured_where_they_are():
+    relu = A.audit("relu", timing=False)
+    assert relu.checks["dead_zone"].status == "warn" and "x < 0" in relu.checks["dead_zone"].detail
+    assert relu.checks["differentiable"].status == "warn"  # the kink: a subgradient
+    sig = A.audit("sigmoid", timing=False).checks
+    assert sig["saturation"].status == "warn" and sig["zero_centered"].status == "warn"
+    t = sig["saturation"].evidence
+    assert 6 < t["left_t"] < 9 and 6 < t["right_t"] < 9  # σ'(x) < 1e-3 beyond |x| ≈ 6.9
+
+
+def test_signal_propagation_tells_the_textbook_story():
+    sp = {n: A.audit(n, timing=False).checks["signal_propagation"] for n in
+          ("sigmoid", "relu", "tanh", "selu")}  # fmt: skip
+    assert sp["sigmoid"].evidence["vanish_depth"] is not None
+    assert sp["relu"].status == "pass" and sp["relu"].evidence["init"] == "he"
+    assert sp["tanh"].status == "pass" and sp["tanh"].evidence["init"] == "xavier"
+    selu = sp["selu"].evidence
+    assert sp["selu"].status == "pass" and 0.5 < selu["forward_std"][-1] < 2  # self-normalising
+
+
+def test_cli_audit_table_json_and_errors(capsys):
+    assert main(["audit", "sign(x)*sqrt(abs(x))", "--no-timing"]) == 0
+    text = capsys.readouterr().out
+    assert "verdict: bad" in text and "infinite gradient at 0" in text
+    assert main(["audit", "x*sigmoid(b*x)", "-p", "b=1.5", "--json", "--no-timing"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["verdict"] in ("good", "caveats") and "signal_propagation" in doc["checks"]
+    assert main(["audit", "__import__('os')"]) == 2
+    assert "not allowed" in capsys.readouterr().err
+    assert main(["audit", "relux"]) == 2
+
+
+def test_gallery_writes_pictures_and_an_index(tmp_path, capsys):
+    assert main(["gallery", "relu", "tanh", "x*tanh(softplus(x))", "--out", str(tmp_path)]) == 0
+    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert "gallery.png" in pngs and "relu.png" in pngs and len(pngs) == 4
+    assert all(p.stat().st_size > 5000 for p in tmp_path.glob("*.png"))
+    page = (tmp_path / "index.html").read_text()
+    assert page.count("<img") == 3 and "x*tanh(softplus(x))" in page
