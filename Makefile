@@ -1,5 +1,5 @@
 # Two entry points, each self-contained on a fresh machine:
-#   make demo   set up .venv and run the main job
+#   make demo   set up .venv and run the main job (actopt bench)
 #   make test   set up .venv and run lint, format check and the whole test suite
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -12,13 +12,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	# the CPU build first: with torch already satisfied pip never resolves the CUDA wheels
 	$(PY) -m pip install -q $(TORCH)
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,ray]'
 	touch $@
 
 venv: $(VENV)/.installed
 
 demo: venv
-	$(VENV)/bin/actopt activations
+	$(VENV)/bin/actopt bench
 
 lint: venv
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -45,10 +45,12 @@ def resolve_device(name: str) -> torch.device:
     return torch.device("cpu")
 
 
-def load_data(spec: RunSpec, data_dir: str | None = None, quiet: bool = True) -> Dataset:
+def load_data(
+    spec: RunSpec, data_dir: str | None = None, quiet: bool = True, download: bool = True
+) -> Dataset:
     options = dict(spec.data_options)
     if spec.data in ("mnist", "fashion-mnist"):
-        options.update(data_dir=data_dir, quiet=quiet)
+        options.update(data_dir=data_dir, quiet=quiet, download=download)
     return data_lib.load(spec.data, val_fraction=spec.val_fraction, **options)
 
 
@@ -94,6 +96,7 @@ def run(
     *,
     dataset: Dataset | None = None,
     data_dir: str | None = None,
+    download: bool = True,
     progress: ProgressFn | None = None,
 ) -> RunResult:
     """Train one run as ``spec`` says and return its result; never raises for a bad run.
@@ -105,7 +108,7 @@ def run(
     result = RunResult(spec, env=environment(device))
     t_start = time.perf_counter()
     try:
-        ds = (dataset or load_data(spec, data_dir)).to(device)
+        ds = (dataset or load_data(spec, data_dir, download=download)).to(device)
         fork = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=fork):  # the caller's global RNG state is untouched
             torch.manual_seed(spec.seed)

@@ -1,0 +1,288 @@
+"""Run a grid: a local process pool (or Ray), every result written to the store as it lands.
+
+The driver owns the store: it claims a run, hands its spec to a worker, and writes the result
+in one transaction when it comes back. Workers ignore Ctrl-C; the driver's first Ctrl-C stops
+scheduling and marks the runs in flight ``interrupted`` (run again next time), a second one
+exits at once. A kill -9 loses only the runs in flight: their claims go stale and are retaken.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from typing import Any
+
+from ..train import RunResult, RunSpec, load_data
+from ._grid import Grid
+from ._store import Store
+
+__all__ = ["BenchError", "BenchInterrupted", "Summary", "run_grid"]
+
+
+class BenchError(RuntimeError):
+    """A grid that cannot start (missing data, …): nothing was trained."""
+
+
+class BenchInterrupted(KeyboardInterrupt):
+    """Ctrl-C: scheduling stopped, runs in flight marked interrupted."""
+
+
+@dataclass
+class Summary:
+    total: int = 0
+    skipped: int = 0  # already in the store
+    trained: int = 0
+    failed: int = 0  # error or diverged
+    interrupted: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    tuning: dict[str, Any] = field(default_factory=dict)
+    wall_s: float = 0.0
+
+
+# -- what a worker does ----------------------------------------------------------------------
+
+
+def _worker_init(threads: int) -> None:
+    import torch
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver decides what Ctrl-C means
+    torch.set_num_threads(threads)
+
+
+def _work(spec: dict, data_dir: str | None, download: bool) -> dict:
+    from ..train import run
+
+    started = time.time()
+    result = run(RunSpec.from_dict(spec), data_dir=data_dir, download=download)
+    return {"result": result.to_dict(), "started": started}
+
+
+# -- backends: map specs to results as they complete --------------------------------------------
+
+Event = tuple[RunSpec, dict]
+
+
+class LocalBackend:
+    def __init__(self, workers: int, threads: int) -> None:
+        self.pool = ProcessPoolExecutor(
+            workers, mp_context=get_context("spawn"), initializer=_worker_init, initargs=(threads,)
+        )
+        self.pending: dict[Any, RunSpec] = {}
+
+    def submit(self, spec: RunSpec, data_dir: str | None, download: bool) -> None:
+        self.pending[self.pool.submit(_work, spec.to_dict(), data_dir, download)] = spec
+
+    def next_done(self, timeout: float) -> list[Event]:
+        done, _ = wait(list(self.pending), timeout=timeout, return_when=FIRST_COMPLETED)
+        out = []
+        for fut in done:
+            spec = self.pending.pop(fut)
+            try:
+                out.append((spec, fut.result()))
+            except Exception as e:  # the worker died (killed, out of memory)
+                out.append((spec, {"crash": f"{type(e).__name__}: {e}"}))
+        return out
+
+    def in_flight(self) -> list[RunSpec]:
+        return list(self.pending.values())
+
+    def stop(self, kill: bool = False) -> None:
+        procs = list((getattr(self.pool, "_processes", None) or {}).values())  # no public kill
+        self.pool.shutdown(wait=not kill, cancel_futures=True)
+        if kill:
+            for proc in procs:
+                proc.terminate()
+
+
+class RayBackend:
+    def __init__(self, address: str | None, threads: int) -> None:
+        try:
+            import ray
+        except ImportError:
+            raise BenchError("the Ray backend needs Ray: pip install 'actopt[ray]'") from None
+        if not ray.is_initialized():
+            ray.init(address=address, include_dashboard=False, log_to_driver=False)
+        self.ray = ray
+        self.remote = ray.remote(num_cpus=1)(_ray_work)
+        self.threads = threads
+        self.pending: dict[Any, RunSpec] = {}
+
+    def submit(self, spec: RunSpec, data_dir: str | None, download: bool) -> None:
+        ref = self.remote.remote(spec.to_dict(), data_dir, download, self.threads)
+        self.pending[ref] = spec
+
+    def next_done(self, timeout: float) -> list[Event]:
+        if not self.pending:
+            return []
+        done, _ = self.ray.wait(list(self.pending), num_returns=1, timeout=timeout)
+        out = []
+        for ref in done:
+            spec = self.pending.pop(ref)
+            try:
+                out.append((spec, self.ray.get(ref)))
+            except Exception as e:
+                out.append((spec, {"crash": f"{type(e).__name__}: {e}"}))
+        return out
+
+    def in_flight(self) -> list[RunSpec]:
+        return list(self.pending.values())
+
+    def stop(self, kill: bool = False) -> None:
+        for ref in self.pending:
+            self.ray.cancel(ref, force=True)
+
+
+def _ray_work(spec: dict, data_dir: str | None, download: bool, threads: int) -> dict:
+    import torch
+
+    torch.set_num_threads(threads)
+    return _work(spec, data_dir, download)
+
+
+# -- the driver ------------------------------------------------------------------------------
+
+
+def _preflight(grid: Grid) -> None:
+    """Load every dataset once (downloading if needed) so a missing one fails before any run."""
+    for name in grid.data:
+        try:
+            load_data(RunSpec(data=name), grid.data_dir, quiet=False, download=grid.download)
+        except Exception as e:
+            raise BenchError(f"dataset {name}: {e}") from None
+
+
+class _Interrupts:
+    """First Ctrl-C sets a flag; the second exits at once."""
+
+    def __init__(self) -> None:
+        self.hit = False
+
+    def __enter__(self) -> _Interrupts:
+        self.previous = signal.getsignal(signal.SIGINT)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, *_: Any) -> None:
+        if self.hit:
+            os._exit(130)
+        self.hit = True
+
+    def __exit__(self, *exc: Any) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, self.previous)
+
+
+def _execute(
+    specs: Sequence[RunSpec], role: str, grid: Grid, store: Store, backend, summary: Summary,
+    on_done: Callable[[RunSpec, RunResult | None], None], stop: _Interrupts, capacity: int,
+) -> Iterator[RunResult]:  # fmt: skip
+    finished = store.finished()
+    todo = [s for s in specs if s.run_id not in finished]
+    summary.skipped += len(specs) - len(todo)
+    queue = list(todo)
+    last_beat = time.time()
+    while queue or backend.in_flight():
+        while queue and len(backend.in_flight()) < capacity and not stop.hit:
+            spec = queue.pop(0)
+            if store.claim(spec.run_id):
+                backend.submit(spec, grid.data_dir, grid.download)
+            else:
+                summary.skipped += 1  # finished or held by another runner meanwhile
+                on_done(spec, None)
+        if stop.hit:
+            _interrupt(backend, store, role, summary)
+        for spec, payload in backend.next_done(timeout=1.0):
+            if "crash" in payload:
+                result = RunResult(spec, status="error", error=payload["crash"])
+                started = None
+            else:
+                result = RunResult.from_dict(payload["result"])
+                started = payload["started"]
+            store.put(result, role, started)
+            summary.trained += 1
+            summary.statuses[result.status] = summary.statuses.get(result.status, 0) + 1
+            summary.failed += result.status != "ok"
+            on_done(spec, result)
+            yield result
+        if time.time() - last_beat > 10:
+            store.heartbeat()
+            last_beat = time.time()
+
+
+def _interrupt(backend, store: Store, role: str, summary: Summary) -> None:
+    flying = backend.in_flight()
+    backend.stop(kill=True)
+    for spec in flying:
+        store.put(RunResult(spec, status="interrupted", error="interrupted by Ctrl-C"), role)
+    summary.interrupted = len(flying)
+    raise BenchInterrupted(f"interrupted: {len(flying)} run(s) in flight marked interrupted")
+
+
+def _choose_lr(results: list[RunResult]) -> tuple[float | None, list[dict]]:
+    """The tuning run with the best validation accuracy (then loss); never test data."""
+    table = [{"lr": r.spec.lr, "status": r.status, "val_acc": r.final.get("val_acc"),
+              "val_loss": r.final.get("val_loss")} for r in results]  # fmt: skip
+    ok = [r for r in results if r.status == "ok" and r.final.get("val_acc") is not None]
+    if not ok:
+        return None, table
+    best = max(ok, key=lambda r: (r.final["val_acc"], -r.final["val_loss"]))
+    return best.spec.lr, table
+
+
+def run_grid(
+    grid: Grid,
+    out: str,
+    *,
+    backend: str = "local",
+    workers: int | None = None,
+    address: str | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_done: Callable[[RunSpec, RunResult | None], None] | None = None,
+) -> Summary:
+    """Train every run of ``grid`` not yet in ``out``'s store; returns what happened."""
+    t0 = time.time()
+    _preflight(grid)
+    cores = os.cpu_count() or 1
+    tuning = grid.tuning_runs() if grid.tune else {}
+    final_count = len(grid.runs())
+    n_total = final_count + sum(len(v) for v in tuning.values())
+    summary = Summary(total=n_total)
+    workers = max(1, min(workers or cores, n_total))
+    threads = max(1, cores // workers)
+    notify = on_done or (lambda spec, result: None)
+    with Store(out) as store, _Interrupts() as stop:
+        store.set_meta("grid", grid.to_dict())
+        if on_start:
+            on_start(n_total)
+        engine = (
+            RayBackend(address, threads) if backend == "ray" else LocalBackend(workers, threads)
+        )
+        try:
+            lrs: dict[tuple, float] = {}
+            if tuning:
+                flat = [s for specs in tuning.values() for s in specs]
+                list(_execute(flat, "tune", grid, store, engine, summary, notify, stop, workers))
+                rows = {r["run_id"]: r for r in store.rows("tune")}
+                choice = {}
+                for key, specs in tuning.items():
+                    results = [Store.result(rows[s.run_id]) for s in specs if s.run_id in rows]
+                    lr, table = _choose_lr(results)
+                    if lr is not None:
+                        lrs[key] = lr
+                    choice["/".join(key)] = {"lr": lr, "candidates": table}
+                store.set_meta("tuning", choice)
+                summary.tuning = choice
+            runs = grid.runs(lrs)
+            store.set_meta("run_ids", [s.run_id for s in runs])
+            list(_execute(runs, "run", grid, store, engine, summary, notify, stop, workers))
+        finally:
+            engine.stop()
+    summary.wall_s = time.time() - t0
+    return summary

@@ -1,0 +1,236 @@
+"""``actopt bench``, ``actopt report`` and ``actopt export``: grids, leaderboards, reports."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ._common import UsageError, err, out, parse_value
+
+__all__ = ["add_parsers", "print_leaderboard"]
+
+
+def _list(text: str | None) -> list[str] | None:
+    from ._train import split_top_level
+
+    return split_top_level(text) if text else None
+
+
+def _grid_dict(args: argparse.Namespace) -> dict[str, Any]:
+    """The default grid (or the spec file), with every flag given on top."""
+    from actopt.bench import DEFAULT_GRID
+
+    if args.spec:
+        import tomllib
+
+        try:
+            with open(args.spec, "rb") as f:
+                d = tomllib.load(f)
+        except (OSError, tomllib.TOMLDecodeError) as e:
+            raise UsageError(f"{args.spec}: {e}") from None
+    else:
+        d = dict(DEFAULT_GRID)
+    for key in ("data", "model", "act"):
+        if (values := _list(getattr(args, key))) is not None:
+            d[key] = values
+    if args.opt:
+        d["opt"] = _list(args.opt)
+        if d.get("baseline") and d["baseline"].split("/", 1)[1] not in d["opt"]:
+            d.pop("baseline")
+    if args.act and d.get("baseline") and d["baseline"].split("/", 1)[0] not in d["act"]:
+        d.pop("baseline")
+    for key in ("seeds", "epochs", "steps", "target_acc", "baseline", "data_dir"):
+        if (value := getattr(args, key, None)) is not None:
+            d[key] = value
+    if args.lr is not None:  # --lr wins over every optimizer's own lr
+        entries = d.get("opt", ["adam"])
+        d["opt"] = [{**({"name": o} if isinstance(o, str) else o), "lr": args.lr} for o in entries]
+    if args.batch_size is not None:
+        d["batch_size"] = (
+            args.batch_size if args.batch_size == "full" else parse_value(args.batch_size)
+        )
+    if args.tune:
+        d["tune"] = True
+    if args.no_download:
+        d["download"] = False
+    return d
+
+
+def print_leaderboard(board, title: str) -> None:
+    table = Table(title=title)
+    for col in ("rank", "config", "test acc", "95% CI", "vs baseline", "p", "epochs→target",
+                "gen gap", "dead", "ok/runs"):  # fmt: skip
+        table.add_column(
+            col,
+            justify="left" if col in ("config", "vs baseline") else "right",
+            no_wrap=col == "config",
+        )
+    style = {"better": "[green]better[/]", "worse": "[red]worse[/]", "tie": "[dim]tie[/]",
+             "baseline": "[bold]baseline[/]", "": ""}  # fmt: skip
+
+    def pct(v):
+        return "—" if v is None or math.isnan(v) else f"{v:.2%}"
+
+    def num(v, fmt):
+        return "—" if v is None or math.isnan(v) else format(v, fmt)
+
+    for _, r in board.iterrows():
+        table.add_row(
+            num(r["rank"], ".0f"), escape(r["config"]), pct(r["test_acc"]),
+            f"{pct(r['ci_low'])}–{pct(r['ci_high'])}", style.get(r["vs_baseline"], ""),
+            num(r["p_value"], ".2g"), num(r["epochs_to_target"], ".1f"), num(r["gen_gap"], ".3f"),
+            pct(r["dead_fraction"]), f"{r['ok']}/{r['seeds']}",
+        )  # fmt: skip
+    out.print(table)
+
+
+def _report(folder: str, quiet: bool = False) -> Any:
+    from actopt.bench import Store
+    from actopt.report import write_report
+
+    written = write_report(folder)
+    board = written["board"]
+    with Store(folder) as store:
+        grid = store.get_meta("grid") or {}
+    for (data, model), part in board.groupby(["data", "model"], sort=False):
+        print_leaderboard(part, f"{data} · {model} · test accuracy over seeds")
+    if grid.get("baseline"):
+        out.print(f"[dim]vs baseline {escape(grid['baseline'])}: paired t-test over seeds, "
+                  "p ≥ 0.05 is a tie[/]")  # fmt: skip
+    if not quiet:
+        out.print(f"report: {written['html']}  (figures in {Path(folder) / 'figures'})")
+    return written
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from actopt.bench import BenchError, BenchInterrupted, grid_from_dict, run_grid
+
+    try:
+        grid = grid_from_dict(_grid_dict(args))
+    except (ValueError, KeyError) as e:
+        raise UsageError(str(e).strip("\"'")) from None
+    bar = Progress(
+        TextColumn("bench"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("[red]{task.fields[failed]} failed[/]"), TimeRemainingColumn(),
+        console=err, disable=args.quiet,
+    )  # fmt: skip
+    task = bar.add_task("runs", total=0, failed=0)
+    counts = {"failed": 0}
+
+    def on_start(total: int) -> None:
+        bar.update(task, total=total)
+
+    def on_done(spec, result) -> None:
+        if result is not None and result.status != "ok":
+            counts["failed"] += 1
+        bar.update(task, advance=1, failed=counts["failed"])
+
+    t0 = time.time()
+    try:
+        with bar:
+            summary = run_grid(
+                grid, args.out, backend=args.backend, workers=args.workers,
+                address=args.address, on_start=on_start, on_done=on_done,
+            )  # fmt: skip
+    except BenchError as e:
+        err.print(f"[red]error:[/] {e}", soft_wrap=True)
+        return 2
+    except BenchInterrupted as e:
+        err.print(f"[yellow]{e}[/]; run the same command again to resume")
+        return 130
+    if not args.quiet:
+        done = ", ".join(f"{n} {s}" for s, n in sorted(summary.statuses.items())) or "none"
+        err.print(f"[dim]{summary.trained} runs trained ({done}), {summary.skipped} already in "
+                  f"the store, {time.time() - t0:.0f} s[/]")  # fmt: skip
+    _report(args.out, args.quiet)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    try:
+        _report(args.out)
+    except FileNotFoundError as e:
+        raise UsageError(str(e)) from None
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from actopt.bench import load
+
+    try:
+        df = load(args.out, role=None).drop(columns=["history", "diagnostics"])
+    except FileNotFoundError as e:
+        raise UsageError(str(e)) from None
+    if not args.csv and not args.parquet:
+        df.to_csv(sys.stdout, index=False)
+    if args.csv:
+        df.to_csv(args.csv, index=False)
+        out.print(f"wrote {len(df)} runs to {args.csv}")
+    if args.parquet:
+        try:
+            df.to_parquet(args.parquet, index=False)
+        except ImportError as e:
+            raise UsageError(f"parquet needs pyarrow (pip install pyarrow): {e}") from None
+        out.print(f"wrote {len(df)} runs to {args.parquet}")
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "bench",
+        help="train a grid of activations × optimizers × seeds and report with statistics",
+        description="Without arguments: MNIST-1D (generated, no download), a 2×256 MLP, "
+        "identity, sigmoid, tanh, relu, leaky_relu, elu and swish with Adam, 3 seeds; prints the "
+        "leaderboard with 95%% CIs and writes OUT/report.html. Flags (comma lists) or --spec "
+        "FILE.toml change the grid. Finished runs are kept in OUT/actopt.db (SQLite): running "
+        "the same command again skips them, so an interrupted bench resumes.",
+    )
+    a = p.add_argument
+    a(
+        "--spec",
+        metavar="FILE.toml",
+        help="grid spec (keys: data, model, act, opt, seeds, epochs, …)",
+    )
+    a("--data", help="datasets, comma-separated")
+    a("--model", help="models: linear, mlp, cnn")
+    a("--act", help="activations (names or formulas), comma-separated")
+    a("--opt", help="optimizers, comma-separated")
+    a("--seeds", type=int, help="number of seeds")
+    a("--epochs", type=int)
+    a("--steps", type=int, help="a step budget instead of epochs")
+    a("--lr", type=float, help="one lr for every optimizer (default: each one's own)")
+    a("--batch-size", help="k, 1 or full")
+    a("--tune", action="store_true",
+      help="first pick each (act, opt) lr on the validation split (5-point grid)")  # fmt: skip
+    a("--target-acc", type=float, help="accuracy for the convergence-speed columns")
+    a("--baseline", help="config to compare against, e.g. relu/adam")
+    a("--out", default="bench-out", help="results folder (default bench-out)")
+    a("--workers", type=int, help="parallel runs (default: one per core)")
+    a("--backend", choices=["local", "ray"], default="local")
+    a("--address", help="Ray cluster address (with --backend ray)")
+    a("--data-dir", help="where mnist/ and fashion-mnist/ live")
+    a("--no-download", action="store_true", help="fail instead of downloading missing data")
+    a("--quiet", "-q", action="store_true")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("report", help="print the leaderboard and write OUT/report.html",
+                       description="Read OUT/actopt.db; print the leaderboard; write a self-"
+                       "contained OUT/report.html and PNG figures in OUT/figures.")  # fmt: skip
+    p.add_argument("out", help="a bench results folder")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("export", help="every run of a bench as CSV or Parquet",
+                       description="One row per run, one column per spec field and final "
+                       "metric. Without --csv/--parquet, CSV goes to stdout.")  # fmt: skip
+    p.add_argument("out", help="a bench results folder")
+    p.add_argument("--csv", metavar="PATH")
+    p.add_argument("--parquet", metavar="PATH")
+    p.set_defaults(func=cmd_export)

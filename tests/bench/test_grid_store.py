@@ -1,0 +1,165 @@
+"""Grid specs, the SQLite store and its claims, statistics."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from actopt.bench import (
+    DEFAULT_GRID,
+    BenchError,
+    Store,
+    grid_from_dict,
+    leaderboard,
+    load,
+    load_grid,
+    run_grid,
+    to_frame,
+)  # fmt: skip
+from actopt.train import RunResult, RunSpec
+
+
+def test_toml_spec_expands_to_validated_runs(tmp_path):
+    path = tmp_path / "grid.toml"
+    path.write_text("""
+data = ["moons", "xor"]
+act = ["relu", "x*tanh(softplus(x))"]
+seeds = 2
+epochs = 3
+width = 8
+[[opt]]
+name = "momentum"
+lr = 0.05
+momentum = 0.95
+[[opt]]
+name = "adam"
+""")
+    grid = load_grid(path)
+    runs = grid.runs()
+    assert len(runs) == 2 * 2 * 2 * 2 and len({r.run_id for r in runs}) == 16
+    mom = next(r for r in runs if r.opt == "momentum")
+    assert mom.lr == 0.05 and mom.opt_params == {"momentum": 0.95} and mom.width == 8
+
+
+@pytest.mark.parametrize("d, message", [
+    ({"act": ["relu", "relux"]}, "did you mean relu"),
+    ({"lr": -1.0}, "lr must be >= 0"),
+    ({"colour": "red"}, "unknown bench field.*colour"),
+    ({"seeds": 0}, "seeds"),
+    ({"opt": [{"lr": 0.1}]}, "'name'"),
+    ({"baseline": "relu/lion"}, "baseline"),
+    ({"target_acc": 2.0}, "target_acc"),
+    ({"epochs": 0}, "epochs must be an integer >= 1"),
+])  # fmt: skip
+def test_bad_specs_fail_fast_with_the_field(d, message):
+    with pytest.raises(ValueError, match=message):
+        grid_from_dict(d)
+
+
+def test_bad_toml_names_the_file(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("act = [relu")
+    with pytest.raises(ValueError, match=r"bad\.toml: not valid TOML"):
+        load_grid(bad)
+
+
+def test_missing_dataset_fails_before_any_run(tmp_path):
+    grid = grid_from_dict({"data": ["mnist"], "data_dir": str(tmp_path / "nothing"),
+                           "download": False, "seeds": 1, "epochs": 1})  # fmt: skip
+    with pytest.raises(BenchError, match=r"train-images-idx3-ubyte\.gz"):
+        run_grid(grid, str(tmp_path / "out"))
+    assert not (tmp_path / "out" / "actopt.db").exists()
+
+
+def test_default_grid_is_the_main_job():
+    grid = grid_from_dict(DEFAULT_GRID)
+    assert len(grid.runs()) == 7 * 3 and grid.data == ("mnist1d",) and grid.opt[0].name == "adam"
+
+
+# -- the store -------------------------------------------------------------------------------
+
+
+def _result(seed: int = 0, status: str = "ok", acc: float = 0.9) -> RunResult:
+    return RunResult(RunSpec(data="moons", seed=seed), status=status,
+                     final={"test_acc": acc}, history=[{"epoch": 1, "test_acc": acc,
+                                                        "elapsed_s": 0.1}])  # fmt: skip
+
+
+def test_claims_keep_two_runners_apart(tmp_path):
+    a, b = Store(tmp_path), Store(tmp_path)
+    r = _result()
+    assert a.claim(r.run_id) and not b.claim(r.run_id)
+    a.put(r)
+    assert not b.claim(r.run_id) and r.run_id in b.finished()
+    assert sqlite3.connect(a.path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    a.close()
+    b.close()
+
+
+def test_a_dead_runners_claim_is_taken_over(tmp_path):
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead_pid = int(proc.stdout)
+    with Store(tmp_path) as s:
+        r = _result(seed=3)
+        s.db.execute("INSERT INTO claims VALUES (?, ?, ?, ?, ?)",
+                     (r.run_id, "gone", s.host, dead_pid, 9e18))  # fmt: skip
+        assert s.claim(r.run_id)  # its owner is dead: taken over
+
+
+def test_interrupted_runs_are_run_again_and_rows_round_trip(tmp_path):
+    with Store(tmp_path) as s:
+        r = _result(seed=1, status="interrupted")
+        s.put(r)
+        assert r.run_id not in s.finished() and s.claim(r.run_id)
+        ok = _result(seed=2)
+        s.put(ok)
+        back = Store.result(next(row for row in s.rows() if row["run_id"] == ok.run_id))
+        assert back.spec == ok.spec and back.final == ok.final and back.history == ok.history
+        assert s.integrity() == "ok"
+
+
+# -- statistics ------------------------------------------------------------------------------
+
+
+def _frame(values: dict[str, list[float]]) -> pd.DataFrame:
+    rows = []
+    for act, accs in values.items():
+        for seed, acc in enumerate(accs):
+            spec = RunSpec(data="moons", act=act, seed=seed).to_dict()
+            rows.append({"run_id": f"{act}{seed}", "role": "run", "spec": spec, "status": "ok",
+                         "final": {"test_acc": acc}, "history": [], "diagnostics": [],
+                         "error": None, "host": "h", "finished": 0.0})  # fmt: skip
+    return to_frame(rows)
+
+
+def test_leaderboard_statistics_and_ties():
+    df = _frame({"relu": [0.80, 0.82, 0.81, 0.79], "tanh": [0.90, 0.93, 0.91, 0.90],
+                 "elu": [0.81, 0.80, 0.83, 0.78]})  # fmt: skip
+    board = leaderboard(df, baseline="relu/adam").set_index("config")
+    tanh = board.loc["tanh/adam"]
+    assert tanh["rank"] == 1 and tanh["vs_baseline"] == "better" and tanh["p_value"] < 0.01
+    assert board.loc["elu/adam", "vs_baseline"] == "tie"
+    assert board.loc["relu/adam", "vs_baseline"] == "baseline"
+    accs = [0.90, 0.93, 0.91, 0.90]
+    mean = sum(accs) / 4
+    sd = math.sqrt(sum((a - mean) ** 2 for a in accs) / 3)
+    half = 3.182446305284263 * sd / 2  # t(0.975, 3) · s / √4
+    assert tanh["test_acc"] == pytest.approx(mean)
+    assert (tanh["ci_low"], tanh["ci_high"]) == pytest.approx((mean - half, mean + half))
+
+
+def test_load_gives_one_column_per_spec_field_and_metric(tmp_path):
+    grid = grid_from_dict({"data": ["moons"], "act": ["relu"], "seeds": 2, "epochs": 2,
+                           "width": 8, "target_acc": 0.5})  # fmt: skip
+    run_grid(grid, str(tmp_path), workers=1)
+    df = load(tmp_path)
+    for col in ("run_id", "data", "act", "opt", "lr", "seed", "epochs", "test_acc", "gen_gap",
+                "epochs_to_target", "time_to_target_s", "wall_s", "status"):  # fmt: skip
+        assert col in df.columns
+    assert len(df) == 2 and set(df["status"]) == {"ok"}

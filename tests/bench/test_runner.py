@@ -1,0 +1,179 @@
+"""The runner end to end: resume after kill -9, Ctrl-C, two runners at once, divergence, Ray,
+tuning, and the report rendered in headless Chromium."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from bench_helpers import bench_cmd, start
+
+from actopt.bench import Store, grid_from_dict, load, run_grid
+from actopt.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+def _count(out: Path) -> int:
+    db = out / "actopt.db"
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=5) as c:
+            return c.execute("SELECT COUNT(*) FROM runs WHERE status = 'ok'").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def _wait_for(out: Path, n: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+    t0 = time.time()
+    while _count(out) < n:
+        assert proc.poll() is None, proc.communicate()
+        assert time.time() - t0 < timeout, "runner made no progress"
+        time.sleep(0.05)
+
+
+def _accuracies(out: Path) -> dict[str, float]:
+    df = load(out)
+    return dict(zip(df["run_id"], df["test_acc"], strict=True))
+
+
+def test_kill_9_then_resume_loses_nothing_and_matches(tmp_path, reference):
+    out = tmp_path / "out"
+    proc = start(out, "--workers", "1")
+    _wait_for(out, 3, proc)
+    os.killpg(proc.pid, signal.SIGKILL)  # the runner and its workers, no chance to clean up
+    proc.wait()
+    with Store(out) as s:
+        before = {r["run_id"]: r["finished"] for r in s.rows()}
+    assert 3 <= len(before) < 12
+    done = subprocess.run(bench_cmd(out), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    with Store(out) as s:
+        rows = s.rows()
+        assert s.integrity() == "ok"
+        assert s.db.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0
+    assert len(rows) == 12 and len({r["run_id"] for r in rows}) == 12
+    kept = {r["run_id"]: r["finished"] for r in rows if r["run_id"] in before}
+    assert kept == before  # every run finished before the kill is kept as it was
+    assert _accuracies(out) == _accuracies(reference)  # same seeds, same numbers
+
+
+def test_ctrl_c_marks_in_flight_runs_and_exits_nonzero(tmp_path, reference):
+    out = tmp_path / "out"
+    proc = start(out, "--workers", "2")
+    _wait_for(out, 2, proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    with Store(out) as s:
+        statuses = [r["status"] for r in s.rows()]
+    assert "ok" in statuses and len(statuses) < 12
+    again = subprocess.run(bench_cmd(out), capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and _accuracies(out) == _accuracies(reference)
+
+
+def test_two_runners_on_one_store_train_each_run_once(tmp_path, reference):
+    out = tmp_path / "out"
+    a, b = (start(out, "--workers", "1", quiet=False) for _ in range(2))
+    outs = [p.communicate(timeout=300) for p in (a, b)]
+    assert a.returncode == 0 and b.returncode == 0, outs
+    with Store(out) as s:
+        rows = s.rows()
+        owners = {}
+        for r in rows:
+            owners[r["owner"]] = owners.get(r["owner"], 0) + 1
+    assert len(rows) == 12 and sum(owners.values()) == 12
+    trained = [int(m.group(1)) for _, err in outs for m in [re.search(r"(\d+) runs trained", err)]
+               if m]  # fmt: skip
+    assert sum(trained) == 12, outs  # nothing trained twice
+    assert _accuracies(out) == _accuracies(reference)
+
+
+def test_a_diverging_config_is_stored_and_the_grid_completes(tmp_path):
+    grid = grid_from_dict({"data": ["moons"], "act": ["elu"], "seeds": 2, "epochs": 3,
+                           "width": 8, "opt": [{"name": "sgd", "lr": 1e12}, "adam"]})  # fmt: skip
+    summary = run_grid(grid, str(tmp_path), workers=2)
+    df = load(tmp_path)
+    assert summary.statuses == {"diverged": 2, "ok": 2}
+    assert set(df[df["opt"] == "sgd"]["status"]) == {"diverged"}
+
+
+def test_tuning_chooses_on_validation_and_stores_every_trial(tmp_path):
+    grid = grid_from_dict({"data": ["moons"], "act": ["tanh"], "seeds": 2, "epochs": 2,
+                           "width": 8, "tune": True, "tune_points": 3,
+                           "opt": [{"name": "sgd", "lr": 0.1}]})  # fmt: skip
+    summary = run_grid(grid, str(tmp_path), workers=2)
+    choice = summary.tuning["moons/mlp/tanh/sgd"]
+    assert [round(c["lr"], 6) for c in choice["candidates"]] == [0.031623, 0.1, 0.316228]
+    best = max(choice["candidates"], key=lambda c: (c["val_acc"], -c["val_loss"]))
+    assert choice["lr"] == best["lr"]
+    assert len(load(tmp_path, role="tune")) == 3
+    assert set(load(tmp_path)["lr"]) == {choice["lr"]}
+
+
+def test_ray_backend_on_a_local_cluster(tmp_path):
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        grid = grid_from_dict({"data": ["moons"], "act": ["relu", "tanh"], "seeds": 2,
+                               "epochs": 2, "width": 8})  # fmt: skip
+        summary = run_grid(grid, str(tmp_path), backend="ray")
+    finally:
+        ray.shutdown()
+    assert summary.statuses == {"ok": 4} and len(load(tmp_path)) == 4
+
+
+def test_report_renders_in_headless_chromium(tmp_path, reference):
+    out = tmp_path / "out"
+    shutil.copytree(reference, out)
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    assert "http://" not in page and "https://" not in page  # offline: nothing fetched
+    images = re.findall(r'<figure id="(\w+)"><img alt="\w+" src="data:image/png;base64,([^"]+)"',
+                        page)  # fmt: skip
+    names = {n for n, _ in images}
+    assert {"learning_curves", "heatmap", "convergence", "generalisation_gap"} <= names
+    assert all(len(base64.b64decode(b)) > 5000 for _, b in images)
+    assert all((out / "figures" / f"{n}.png").exists() for n in names)
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium not installed (.ci/run installs it)")
+    shot = tmp_path / "shot.png"
+    url = (out / "report.html").as_uri()
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    "--window-size=1200,3200", f"--screenshot={shot}", url],
+                   capture_output=True, timeout=120, check=False)  # fmt: skip
+    from PIL import Image
+
+    with Image.open(shot) as im:
+        rgb = im.convert("RGB")
+        assert rgb.size == (1200, 3200)
+        colours = rgb.getcolors(maxcolors=1 << 22)
+        # the charts are there: thousands of colours (anti-aliased lines, heatmap, bands)
+        assert len(colours) > 1000
+        band = rgb.crop((0, 600, 1200, 1400)).getcolors(maxcolors=1 << 22)
+        assert len(band) > 300  # the first chart, below the leaderboard, is not blank
+
+
+def test_cli_bench_export_and_errors(tmp_path, capsys):
+    out = tmp_path / "cli"
+    assert main(["bench", "--data", "xor", "--act", "relu", "--seeds", "2", "--epochs", "2",
+                 "--out", str(out), "-q"]) == 0  # fmt: skip
+    text = capsys.readouterr().out
+    assert "relu/adam" in text and "test acc" in text
+    assert main(["export", str(out), "--csv", str(tmp_path / "runs.csv")]) == 0
+    assert len((tmp_path / "runs.csv").read_text().splitlines()) == 3
+    assert main(["bench", "--act", "relux", "--out", str(tmp_path / "x")]) == 2
+    assert main(["bench", "--lr", "-1", "--out", str(tmp_path / "x")]) == 2
+    assert not (tmp_path / "x").exists()
+    assert main(["report", str(tmp_path / "nothing")]) == 2
