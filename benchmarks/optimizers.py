@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
 
 import torch
 from rich.console import Console
@@ -33,22 +34,29 @@ def _params() -> list[torch.nn.Parameter]:
     return ps
 
 
-def time_steps(make, repeat: int) -> float:
-    """Median ms per ``step()`` after warm-up (state allocated, caches hot)."""
-    opt = make(_params())
-    for _ in range(3):
-        opt.step()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        opt.step()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
+def time_steps(makers: dict[str, Callable], repeat: int) -> dict[str, float]:
+    """Median ms per ``step()`` of each variant after warm-up (state allocated, caches hot).
+
+    The variants step in turn, in a rotating order, so that noise from the machine (a shared
+    VM drifts by tens of percent over a minute) falls on all of them alike.
+    """
+    opts = {label: make(_params()) for label, make in makers.items()}
+    for opt in opts.values():
+        for _ in range(3):
+            opt.step()
+    times: dict[str, list[float]] = {label: [] for label in opts}
+    labels = list(opts)
+    for r in range(repeat):
+        for label in labels[r % len(labels) :] + labels[: r % len(labels)]:
+            t0 = time.perf_counter()
+            opts[label].step()
+            times[label].append(time.perf_counter() - t0)
+    return {label: statistics.median(t) * 1e3 for label, t in times.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--only", default="")
     args = parser.parse_args()
     names = args.only.split(",") if args.only else O.names()
@@ -73,20 +81,20 @@ def main() -> None:
     for name in names:
         spec = O.spec(name)
         hyper = {"lr": LR.get(name, 1e-3)}
-        ours = {
-            f: time_steps(lambda ps, f=f, c=spec.cls, h=hyper: c(ps, **h, foreach=f), args.repeat)
+        makers: dict[str, Callable] = {
+            f"ours-{f}": (lambda ps, f=f, c=spec.cls, h=hyper: c(ps, **h, foreach=f))
             for f in (False, True)
         }
-        theirs: dict[str, float] = {}
         if spec.torch_equivalent:
             cls, kwargs = spec.torch_equivalent
             variants = {"single": {"foreach": False}, "foreach": {"foreach": True}}
             if cls.__name__ in FUSED_ON_CPU:
                 variants["fused"] = {"fused": True}
             for label, extra in variants.items():
-                theirs[label] = time_steps(
-                    lambda ps, c=cls, k=kwargs, e=extra, h=hyper: c(ps, **k, **h, **e), args.repeat
-                )
+                makers[label] = lambda ps, c=cls, k=kwargs, e=extra, h=hyper: c(ps, **k, **h, **e)
+        measured = time_steps(makers, args.repeat)
+        ours = {False: measured.pop("ours-False"), True: measured.pop("ours-True")}
+        theirs = measured
         best = min(theirs.values()) if theirs else None
         cell = lambda v: f"{v:.1f}" if v is not None else "—"  # noqa: E731
         table.add_row(

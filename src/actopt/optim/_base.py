@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ._ops import FOREACH, LOOP, Ops
+from ._ops import FOREACH, Ops, ScratchOps
 
 __all__ = ["ActoptOptimizer", "check_beta", "check_betas", "check_nonneg", "check_positive"]
 
@@ -95,15 +95,18 @@ class ActoptOptimizer(torch.optim.Optimizer):
 
     # -- the shared step --------------------------------------------------------------------
 
-    @staticmethod
-    def _ops(group: dict, params: list[Tensor]) -> Ops:
+    def _ops(self, group: dict, params: list[Tensor]) -> Ops:
         foreach = group.get("foreach")
         if foreach is None:
             # torch.optim's rule: vectorised on accelerators. On CPU the single-tensor path wins:
             # it runs the whole rule on one tensor while it is in cache, where _foreach runs each
             # op over every tensor in turn and streams all the state through memory once per op
             foreach = all(p.device.type != "cpu" for p in params)
-        return FOREACH if foreach else LOOP
+        if foreach:
+            return FOREACH
+        if "_scratch" not in self.__dict__:  # created lazily: also after unpickling
+            self._scratch = ScratchOps()
+        return self._scratch
 
     @staticmethod
     def _count_steps(ops: Ops, states: list[dict]) -> list[float]:
@@ -143,5 +146,6 @@ class ActoptOptimizer(torch.optim.Optimizer):
                 self._update(ops, group, params, grads, states)
             else:  # the same rule, one tensor at a time (tensor-major, cache-friendly)
                 for p, g, state in zip(params, grads, states, strict=True):
+                    ops.reset()
                     self._update(ops, group, [p], [g], [state])
         return loss

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-__all__ = ["FOREACH", "LOOP", "Ops"]
+__all__ = ["FOREACH", "LOOP", "Ops", "ScratchOps"]
 
 Scalars = float | Sequence[float]
 
@@ -215,6 +215,67 @@ class ForeachOps(Ops):
     @staticmethod
     def maximum_(xs, ys):
         torch._foreach_maximum_(xs, ys)
+
+
+class ScratchOps(Ops):
+    """The single-tensor path with reused temporaries.
+
+    A rule's out-of-place results (√v, g + λw, …) are temporaries that die with the update, yet
+    allocating them costs a page-faulting ``mmap`` per large tensor per step. Here the n-th
+    temporary of an update is written into the n-th cached buffer of its shape, so the
+    steady state allocates nothing. ``reset()`` before each update keeps the numbering
+    aligned; the buffers are scratch only, never optimizer state.
+    """
+
+    def __init__(self) -> None:
+        self._buffers: dict[tuple, Tensor] = {}
+        self._slot = 0
+
+    def reset(self) -> None:
+        self._slot = 0
+
+    def _out(self, x: Tensor, *others) -> Tensor | None:
+        if any(
+            isinstance(o, Tensor) and (o.dtype != x.dtype or o.shape != x.shape) for o in others
+        ):
+            return None  # type promotion or broadcasting: let torch allocate the right result
+        key = (self._slot, x.shape, x.stride(), x.dtype, x.device)
+        self._slot += 1
+        buf = self._buffers.get(key)
+        if buf is None:
+            buf = self._buffers[key] = torch.empty_like(x)
+        return buf
+
+    def add(self, xs, ys, alpha=1.0):
+        return [
+            torch.add(x, y, alpha=alpha, out=self._out(x, y)) for x, y in zip(xs, ys, strict=True)
+        ]
+
+    def add_scalar(self, xs, s):
+        return [torch.add(x, s, out=self._out(x)) for x in xs]
+
+    def mul(self, xs, s):
+        return [
+            torch.mul(x, v, out=self._out(x)) for x, v in zip(xs, _each(s, len(xs)), strict=True)
+        ]
+
+    def div_scalar(self, xs, s):
+        return [
+            torch.div(x, v, out=self._out(x)) for x, v in zip(xs, _each(s, len(xs)), strict=True)
+        ]
+
+    def addcmul(self, xs, a, b, value):
+        return [torch.addcmul(x, u, v, value=value, out=self._out(x, u, v))
+                for x, u, v in zip(xs, a, b, strict=True)]  # fmt: skip
+
+    def lerp(self, xs, ys, weight):
+        return [torch.lerp(x, y, weight, out=self._out(x, y)) for x, y in zip(xs, ys, strict=True)]
+
+    def sqrt(self, xs):
+        return [torch.sqrt(x, out=self._out(x)) for x in xs]
+
+    def abs(self, xs):
+        return [torch.abs(x, out=self._out(x)) for x in xs]
 
 
 LOOP = Ops()
