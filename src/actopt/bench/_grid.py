@@ -31,7 +31,13 @@ import tomllib
 
 from ..train import RunSpec
 
-__all__ = ["DEFAULT_GRID", "Grid", "OptConfig", "grid_from_dict", "load_grid"]
+__all__ = ["DEFAULT_GRID", "Grid", "OptConfig", "grid_from_dict", "load_grid", "opt_label"]
+
+
+def opt_label(name: str, params: dict) -> str:
+    """``adam`` or ``momentum(momentum=0.95)``: how configs are named in grids and reports."""
+    extra = ",".join(f"{k}={v}" for k, v in sorted(params.items()))
+    return name + (f"({extra})" if extra else "")
 
 
 @dataclass(frozen=True)
@@ -42,8 +48,7 @@ class OptConfig:
 
     @property
     def label(self) -> str:
-        extra = ",".join(f"{k}={v}" for k, v in sorted(self.params.items()))
-        return self.name + (f"({extra})" if extra else "")
+        return opt_label(self.name, self.params)
 
 
 # keys that go straight into every RunSpec (one value for the whole grid)

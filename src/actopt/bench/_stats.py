@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._grid import opt_label
 from ._store import Store
 
 __all__ = ["ALPHA", "config_label", "leaderboard", "load", "to_frame"]
@@ -23,15 +24,10 @@ _METRICS = (
 )  # fmt: skip
 
 
-def _opt_label(spec: dict) -> str:
-    extra = ",".join(f"{k}={v}" for k, v in sorted(spec["opt_params"].items()))
-    return spec["opt"] + (f"({extra})" if extra else "")
-
-
 def config_label(spec: dict) -> str:
     """``act/opt`` — the grid's own label for a config (seed and lr aside)."""
     act = spec["act"] if isinstance(spec["act"], str) else ",".join(spec["act"])
-    return f"{act}/{_opt_label(spec)}"
+    return f"{act}/{opt_label(spec['opt'], spec['opt_params'])}"
 
 
 def _to_target(history: list[dict], target: float | None) -> tuple[float, float]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
@@ -73,14 +72,11 @@ def print_leaderboard(board, title: str) -> None:
             justify="left" if col in ("config", "vs baseline") else "right",
             no_wrap=col == "config",
         )
+    from actopt.report import fmt_num as num
+    from actopt.report import fmt_pct as pct
+
     style = {"better": "[green]better[/]", "worse": "[red]worse[/]", "tie": "[dim]tie[/]",
              "baseline": "[bold]baseline[/]", "": ""}  # fmt: skip
-
-    def pct(v):
-        return "—" if v is None or math.isnan(v) else f"{v:.2%}"
-
-    def num(v, fmt):
-        return "—" if v is None or math.isnan(v) else format(v, fmt)
 
     for _, r in board.iterrows():
         table.add_row(

@@ -12,10 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-from ..bench import Store, leaderboard, load
+from ..bench import Store, leaderboard, load, to_frame
 from ._figures import FIGURES
 
-__all__ = ["write_report"]
+__all__ = ["fmt_num", "fmt_pct", "write_report"]
 
 _CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
 table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;
@@ -25,11 +25,11 @@ figure{margin:1.5em 0}img{max-width:100%;border:1px solid #eee}pre{background:#f
 padding:1em;overflow:auto;font-size:12px}"""
 
 
-def _pct(v: float) -> str:
+def fmt_pct(v: float | None) -> str:
     return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.2%}"
 
 
-def _num(v: float, fmt: str = ".3g") -> str:
+def fmt_num(v: float | None, fmt: str = ".3g") -> str:
     return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
 
 
@@ -42,11 +42,11 @@ def _board_html(board: pd.DataFrame) -> str:
         rows.append(
             "<tr>" + "".join(f"<td>{c}</td>" for c in (
                 int(r["rank"]) if not math.isnan(r["rank"]) else "—", html.escape(r["config"]),
-                html.escape(f"{r['data']} · {r['model']}"), _pct(r["test_acc"]),
-                f"{_pct(r['ci_low'])} – {_pct(r['ci_high'])}",
-                f'<span class="{verdict}">{verdict}</span>', _num(r["p_value"], ".2g"),
-                _num(r["epochs_to_target"], ".1f"), _num(r["gen_gap"], ".3f"),
-                _pct(r["dead_fraction"]), f"{r['ok']}/{r['seeds']}",
+                html.escape(f"{r['data']} · {r['model']}"), fmt_pct(r["test_acc"]),
+                f"{fmt_pct(r['ci_low'])} – {fmt_pct(r['ci_high'])}",
+                f'<span class="{verdict}">{verdict}</span>', fmt_num(r["p_value"], ".2g"),
+                fmt_num(r["epochs_to_target"], ".1f"), fmt_num(r["gen_gap"], ".3f"),
+                fmt_pct(r["dead_fraction"]), f"{r['ok']}/{r['seeds']}",
             )) + "</tr>"
         )  # fmt: skip
     header = "".join(f"<th>{h}</th>" for h in head)
@@ -62,10 +62,14 @@ def _png(fig) -> bytes:
 def write_report(out: str | Path) -> dict[str, Any]:
     """Write ``out/report.html`` and ``out/figures/*.png``; return the leaderboard and paths."""
     out = Path(out)
-    df = load(out)
+    if not (out / "actopt.db").exists():
+        load(out)  # raises the FileNotFoundError that tells the user what to run
     with Store(out) as store:
         grid = store.get_meta("grid") or {}
         tuning = store.get_meta("tuning")
+        rows = store.rows("run")
+    df = to_frame(rows, grid.get("target_acc"))
+    env = rows[-1]["env"] if rows else {}
     board = leaderboard(df, grid.get("baseline"))
     figdir = out / "figures"
     figdir.mkdir(exist_ok=True)
@@ -80,13 +84,12 @@ def write_report(out: str | Path) -> dict[str, Any]:
         b64 = base64.b64encode(data).decode()
         sections.append(f'<figure id="{name}"><img alt="{name}" src="data:image/png;base64,{b64}">'
                         "</figure>")  # fmt: skip
-    env = _env(out)
     failures = df[df["status"] != "ok"][["config", "seed", "status", "error"]]
     fail_html = ("<h2>Runs that did not finish ok</h2>" + failures.to_html(index=False, escape=True)
                  if not failures.empty else "")  # fmt: skip
     target = grid.get("target_acc")
     seeds = sorted(df["seed"].unique().tolist())
-    target_text = _pct(target) if target else "—"
+    target_text = fmt_pct(target) if target else "—"
     baseline = html.escape(str(grid.get("baseline")))
     tuning_text = html.escape(json.dumps(tuning, indent=2)) if tuning else "off"
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>actopt bench report</title>
@@ -104,9 +107,3 @@ ties.</p>
 </body></html>"""
     (out / "report.html").write_text(page, encoding="utf-8")
     return {"board": board, "html": out / "report.html", "figures": written}
-
-
-def _env(out: Path) -> dict:
-    with Store(out) as store:
-        rows = store.rows("run")
-    return rows[-1]["env"] if rows else {}
