@@ -74,6 +74,9 @@ def test_optimizers_table_and_show(capsys):
     assert main(["optimizers", "show", "nag"]) == 0
     text = capsys.readouterr().out
     assert "look-ahead" in text and "momentum_buffer" in text
+    assert "paths: single-tensor, foreach, fused" in text
+    assert main(["optimizers", "show", "lion"]) == 0
+    assert "paths: single-tensor, foreach\n" in capsys.readouterr().out
 
 
 def test_optimizers_json_and_unknown_name(capsys):

@@ -119,20 +119,33 @@ def cmd_optimizers(args: argparse.Namespace) -> int:
         )
         if row["torch"]:
             out.print(f"same update as torch.optim.{row['torch']} (tested to 1e-12 in float64)")
+        out.print(
+            "paths: "
+            + ", ".join(row["paths"])
+            + (
+                "  (fused=True: one pass over memory, a C kernel built on first use)"
+                if "fused" in row["paths"]
+                else ""
+            )
+        )
         return 0
     rows = O.catalog_rows()
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
     table = Table(title=f"actopt optimizers ({len(rows)})")
-    for col in ("name", "update rule", "defaults", "state per parameter", "memory"):
-        table.add_column(col, no_wrap=col == "name")
+    for col in ("name", "update rule", "defaults", "state per parameter", "memory", "fused"):
+        table.add_column(col, no_wrap=col in ("name", "fused"))
     for r in rows:
         defaults = ", ".join(f"{k}={v}" for k, v in r["defaults"].items())
         state = escape(", ".join(r["state"]) or "—")
-        table.add_row(r["name"], escape(r["rule"]), escape(defaults), state, r["memory"])
+        fused = "yes" if "fused" in r["paths"] else "—"
+        table.add_row(r["name"], escape(r["rule"]), escape(defaults), state, r["memory"], fused)
     out.print(table)
-    out.print("[dim]actopt optimizers show NAME — the full update rule; \\[x] = optional state[/]")
+    out.print(
+        "[dim]actopt optimizers show NAME — the full update rule; \\[x] = optional state; "
+        "fused: takes fused=True (a one-pass C kernel on CPU)[/]"
+    )
     return 0
 
 

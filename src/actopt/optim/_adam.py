@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import torch
 from torch import Tensor
 
+from . import _fused
 from ._base import ActoptOptimizer, check_betas, check_nonneg, check_positive
 from ._ops import Ops
 from ._transforms import (
@@ -74,7 +75,8 @@ class Adam(_AdamBase):
     convergence on the counter-examples where Adam's effective step grows.
 
     Args: lr (1e-3), betas ((0.9, 0.999), each in [0, 1)), eps (> 0, 1e-8), weight_decay (L2,
-    added to g), amsgrad, decoupled_weight_decay (AdamW's decay), maximize, foreach.
+    added to g), amsgrad, decoupled_weight_decay (AdamW's decay), maximize, foreach, fused
+    (actopt's one-pass CPU kernel).
     """
 
     rule = "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − η m̂ / (√v̂ + ε)"
@@ -93,6 +95,7 @@ class Adam(_AdamBase):
         decoupled_weight_decay: bool = False,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool | None = None,
     ) -> None:
         defaults = dict(
             lr=lr,
@@ -103,6 +106,7 @@ class Adam(_AdamBase):
             decoupled_weight_decay=decoupled_weight_decay,
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -112,7 +116,7 @@ class Adam(_AdamBase):
             state["max_exp_avg_sq"] = torch.zeros_like(p)
 
     def _update(self, ops: Ops, group: dict, params: list, grads: list, states: list) -> None:
-        steps = self._count_steps(ops, states)
+        steps = self._count_steps(states)
         beta1, beta2 = group["betas"]
         _, ms, vs = self._moments(ops, group, params, grads, states)
         if group["amsgrad"]:
@@ -124,6 +128,24 @@ class Adam(_AdamBase):
         ops.add_scalar_(denom, group["eps"])
         step_sizes = [-group["lr"] / c for c in bias_corrections(beta1, steps)]
         ops.addcdiv_(params, ms, denom, step_sizes)
+
+    def _fused_update(self, group: dict, params: list, grads: list, states: list) -> None:
+        steps = self._count_steps(states)
+        beta1, beta2 = group["betas"]
+        flags = _fused.common_flags(group)
+        if group["decoupled_weight_decay"]:
+            flags &= ~_fused.WEIGHT_DECAY
+            flags |= _fused.DECOUPLED * (group["weight_decay"] != 0)
+        buffers = [params, grads, [s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states]]
+        if group["amsgrad"]:
+            flags |= _fused.AMSGRAD
+            buffers.append([s["max_exp_avg_sq"] for s in states])
+        per_tensor = [
+            [-group["lr"] / c for c in bias_corrections(beta1, steps)],
+            [math.sqrt(c) for c in bias_corrections(beta2, steps)],
+        ]
+        scalars = (group["lr"], group["weight_decay"], beta1, beta2, group["eps"])
+        _fused.launch("adam", buffers, per_tensor, scalars, flags)
 
 
 class AdamW(Adam):
@@ -147,6 +169,7 @@ class AdamW(Adam):
         *,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool | None = None,
     ) -> None:
         super().__init__(
             params,
@@ -158,6 +181,7 @@ class AdamW(Adam):
             decoupled_weight_decay=True,
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
 
 
@@ -210,7 +234,7 @@ class NAdam(_AdamBase):
         state["mu_product"] = torch.tensor(1.0)
 
     def _update(self, ops: Ops, group: dict, params: list, grads: list, states: list) -> None:
-        steps = self._count_steps(ops, states)
+        steps = self._count_steps(states)
         beta1, beta2 = group["betas"]
         lr, psi = group["lr"], group["momentum_decay"]
         grads, ms, vs = self._moments(ops, group, params, grads, states)
@@ -271,7 +295,7 @@ class RAdam(_AdamBase):
         super().__init__(params, defaults)
 
     def _update(self, ops: Ops, group: dict, params: list, grads: list, states: list) -> None:
-        steps = self._count_steps(ops, states)
+        steps = self._count_steps(states)
         beta1, beta2 = group["betas"]
         lr = group["lr"]
         _, ms, vs = self._moments(ops, group, params, grads, states)
@@ -335,7 +359,7 @@ class Adamax(_AdamBase):
         super().__init__(params, defaults)
 
     def _update(self, ops: Ops, group: dict, params: list, grads: list, states: list) -> None:
-        steps = self._count_steps(ops, states)
+        steps = self._count_steps(states)
         beta1, beta2 = group["betas"]
         grads = coupled_weight_decay(ops, params, grads, group["weight_decay"])
         ms = [s["exp_avg"] for s in states]

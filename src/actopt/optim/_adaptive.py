@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import torch
 from torch import Tensor
 
+from . import _fused
 from ._base import ActoptOptimizer, check_beta, check_nonneg, check_positive
 from ._ops import Ops
 from ._transforms import coupled_weight_decay, ema_, ema_square_
@@ -25,7 +26,7 @@ class Adagrad(ActoptOptimizer):
     (s grows without bound), which is AdaGrad's known weakness on long runs.
 
     Args: lr (1e-2), lr_decay (≥ 0), weight_decay (≥ 0), initial_accumulator_value (≥ 0),
-    eps (> 0, default 1e-10), maximize, foreach — as torch.optim.Adagrad.
+    eps (> 0, default 1e-10), maximize, foreach, fused — as torch.optim.Adagrad.
     """
 
     rule = "s ← s + g²;  w ← w − η g / (√s + ε)"
@@ -43,6 +44,7 @@ class Adagrad(ActoptOptimizer):
         *,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool | None = None,
     ) -> None:
         check_nonneg("lr_decay", lr_decay)
         check_nonneg("initial_accumulator_value", initial_accumulator_value)
@@ -55,6 +57,7 @@ class Adagrad(ActoptOptimizer):
             eps=eps,
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -63,7 +66,7 @@ class Adagrad(ActoptOptimizer):
         state["sum"] = torch.full_like(p, group["initial_accumulator_value"])
 
     def _update(self, ops: Ops, group: dict, params: list, grads: list, states: list) -> None:
-        steps = self._count_steps(ops, states)
+        steps = self._count_steps(states)
         grads = coupled_weight_decay(ops, params, grads, group["weight_decay"])
         sums = [s["sum"] for s in states]
         ops.addcmul_(sums, grads, grads, value=1)
@@ -71,6 +74,13 @@ class Adagrad(ActoptOptimizer):
         ops.add_scalar_(std, group["eps"])
         lrs = [-group["lr"] / (1 + (t - 1) * group["lr_decay"]) for t in steps]
         ops.addcdiv_(params, grads, std, lrs)
+
+    def _fused_update(self, group: dict, params: list, grads: list, states: list) -> None:
+        steps = self._count_steps(states)
+        lrs = [-group["lr"] / (1 + (t - 1) * group["lr_decay"]) for t in steps]
+        buffers = [params, grads, [s["sum"] for s in states]]
+        scalars = (group["weight_decay"], group["eps"])
+        _fused.launch("adagrad", buffers, [lrs], scalars, _fused.common_flags(group))
 
     def _effective_lr(self, group: dict, state: dict) -> Tensor:
         lr = group["lr"] / (1 + (state["step"].item() - 1) * group["lr_decay"])
@@ -87,7 +97,8 @@ class Adadelta(ActoptOptimizer):
 
     The numerator (RMS of past updates) gives the step the units of w, so η = 1 needs no tuning.
 
-    Args: lr (1.0), rho (in [0, 1], 0.9), eps (> 0, 1e-6), weight_decay, maximize, foreach.
+    Args: lr (1.0), rho (in [0, 1], 0.9), eps (> 0, 1e-6), weight_decay, maximize, foreach,
+    fused (actopt's one-pass CPU kernel; torch.optim.Adadelta has none).
     """
 
     rule = "v ← ρv + (1−ρ)g²;  Δ = √(u+ε)/√(v+ε)·g;  u ← ρu + (1−ρ)Δ²;  w ← w − ηΔ"
@@ -104,11 +115,18 @@ class Adadelta(ActoptOptimizer):
         *,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool | None = None,
     ) -> None:
         check_beta("rho", rho, closed=True)
         check_positive("eps", eps)
         defaults = dict(
-            lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize, foreach=foreach
+            lr=lr,
+            rho=rho,
+            eps=eps,
+            weight_decay=weight_decay,
+            maximize=maximize,
+            foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -118,7 +136,7 @@ class Adadelta(ActoptOptimizer):
         state["acc_delta"] = torch.zeros_like(p)
 
     def _update(self, ops: Ops, group: dict, params: list, grads: list, states: list) -> None:
-        self._count_steps(ops, states)
+        self._count_steps(states)
         rho, eps = group["rho"], group["eps"]
         grads = coupled_weight_decay(ops, params, grads, group["weight_decay"])
         square_avgs = [s["square_avg"] for s in states]
@@ -132,6 +150,13 @@ class Adadelta(ActoptOptimizer):
         ops.mul_tensors_(deltas, grads)
         ema_square_(ops, acc_deltas, deltas, rho)
         ops.add_(params, deltas, alpha=-group["lr"])
+
+    def _fused_update(self, group: dict, params: list, grads: list, states: list) -> None:
+        self._count_steps(states)
+        buffers = [params, grads, [s["square_avg"] for s in states]]
+        buffers.append([s["acc_delta"] for s in states])
+        scalars = (group["lr"], group["weight_decay"], group["rho"], group["eps"])
+        _fused.launch("adadelta", buffers, [], scalars, _fused.common_flags(group))
 
     def _effective_lr(self, group: dict, state: dict) -> Tensor:
         eps = group["eps"]
@@ -149,7 +174,8 @@ class RMSprop(ActoptOptimizer):
     ``momentum`` > 0 accumulates the scaled step in a buffer b ← μ b + g / (√v + ε).
 
     Args: lr (1e-2), alpha (in [0, 1), 0.99), eps (> 0, 1e-8), weight_decay, momentum (≥ 0),
-    centered, maximize, foreach — as torch.optim.RMSprop.
+    centered, maximize, foreach — as torch.optim.RMSprop; fused (actopt's one-pass CPU kernel,
+    which torch.optim.RMSprop does not have).
     """
 
     rule = "v ← αv + (1−α)g²;  w ← w − η g / (√v + ε)"
@@ -168,6 +194,7 @@ class RMSprop(ActoptOptimizer):
         *,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool | None = None,
     ) -> None:
         check_beta("alpha", alpha)
         check_positive("eps", eps)
@@ -181,6 +208,7 @@ class RMSprop(ActoptOptimizer):
             centered=centered,
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -193,7 +221,7 @@ class RMSprop(ActoptOptimizer):
             state["grad_avg"] = torch.zeros_like(p)
 
     def _update(self, ops: Ops, group: dict, params: list, grads: list, states: list) -> None:
-        self._count_steps(ops, states)
+        self._count_steps(states)
         alpha = group["alpha"]
         grads = coupled_weight_decay(ops, params, grads, group["weight_decay"])
         square_avgs = [s["square_avg"] for s in states]
@@ -213,6 +241,25 @@ class RMSprop(ActoptOptimizer):
             ops.add_(params, bufs, alpha=-group["lr"])
         else:
             ops.addcdiv_(params, grads, avg, -group["lr"])
+
+    def _fused_update(self, group: dict, params: list, grads: list, states: list) -> None:
+        self._count_steps(states)
+        flags = _fused.common_flags(group)
+        buffers = [params, grads, [s["square_avg"] for s in states], params, params]
+        if group["centered"]:
+            flags |= _fused.CENTERED
+            buffers[3] = [s["grad_avg"] for s in states]
+        if group["momentum"] > 0:
+            flags |= _fused.MOMENTUM
+            buffers[4] = [s["momentum_buffer"] for s in states]
+        scalars = (
+            group["lr"],
+            group["weight_decay"],
+            group["alpha"],
+            group["eps"],
+            group["momentum"],
+        )
+        _fused.launch("rmsprop", buffers, [], scalars, flags)
 
     def _effective_lr(self, group: dict, state: dict) -> Tensor:
         v = state["square_avg"]

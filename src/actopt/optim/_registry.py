@@ -30,7 +30,8 @@ class OptimizerSpec:
         found = {
             k: p.default
             for k, p in sig.parameters.items()
-            if p.default is not inspect.Parameter.empty and k not in ("maximize", "foreach")
+            if p.default is not inspect.Parameter.empty
+            and k not in ("maximize", "foreach", "fused")
         }
         object.__setattr__(self, "defaults", found)
 
@@ -50,6 +51,12 @@ class OptimizerSpec:
         optional = len(sized) - always
         text = f"{always}×" if always else "0"
         return text + (f" (+{optional}× optional)" if optional else "")
+
+    @property
+    def paths(self) -> list[str]:
+        """How it can run: single-tensor and foreach always, fused where it has a kernel."""
+        fused = "fused" in inspect.signature(self.cls.__init__).parameters
+        return ["single-tensor", "foreach"] + (["fused"] if fused else [])
 
     @property
     def update(self) -> str:
@@ -94,6 +101,7 @@ def catalog_rows() -> list[dict[str, Any]]:
             "defaults": {k: _fmt(v) for k, v in s.defaults.items()},
             "state": list(s.state_names),
             "memory": s.memory,
+            "paths": s.paths,
             "torch": s.torch_equivalent[0].__name__ if s.torch_equivalent else "",
             "reference": s.cls.reference,
         }

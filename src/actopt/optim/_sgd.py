@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import torch
 from torch import Tensor
 
+from . import _fused
 from ._base import ActoptOptimizer, check_beta, check_nonneg
 from ._ops import Ops
 from ._transforms import coupled_weight_decay, momentum_
@@ -33,6 +35,7 @@ class SGD(ActoptOptimizer):
         nesterov: use Nesterov momentum (needs momentum > 0 and dampening = 0).
         maximize: ascend instead of descend.
         foreach: True for the vectorised path, False for the single-tensor loop, None = auto.
+        fused: True for actopt's fused CPU kernel (one pass over memory; built on first use).
 
     >>> import torch, actopt.optim as O
     >>> w = torch.nn.Parameter(torch.tensor([1.0])); opt = O.SGD([w], lr=0.1)
@@ -55,6 +58,7 @@ class SGD(ActoptOptimizer):
         *,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool | None = None,
     ) -> None:
         check_nonneg("momentum", momentum)
         check_beta("dampening", dampening, closed=True)
@@ -68,6 +72,7 @@ class SGD(ActoptOptimizer):
             nesterov=nesterov,
             maximize=maximize,
             foreach=foreach,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -81,6 +86,19 @@ class SGD(ActoptOptimizer):
             bufs = momentum_(ops, states, grads, mu, group["dampening"])
             grads = ops.add(grads, bufs, alpha=mu) if group["nesterov"] else bufs
         ops.add_(params, grads, alpha=-group["lr"])
+
+    def _fused_update(self, group: dict, params: list, grads: list, states: list) -> None:
+        mu, flags = group["momentum"], _fused.common_flags(group)
+        buffers, first = [params, grads], [0.0] * len(params)
+        if mu != 0:
+            flags |= _fused.MOMENTUM | _fused.NESTEROV * group["nesterov"]
+            first = [float(s.get("momentum_buffer") is None) for s in states]
+            for p, state in zip(params, states, strict=True):
+                if state.get("momentum_buffer") is None:  # the kernel writes b = g into it
+                    state["momentum_buffer"] = torch.empty_like(p)
+            buffers.append([s["momentum_buffer"] for s in states])
+        scalars = (group["lr"], group["weight_decay"], mu, group["dampening"])
+        _fused.launch("sgd", buffers, [first], scalars, flags)
 
 
 class Momentum(SGD):
@@ -106,9 +124,18 @@ class Momentum(SGD):
         *,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool | None = None,
     ) -> None:
         super().__init__(
-            params, lr, momentum, dampening, weight_decay, False, maximize=maximize, foreach=foreach
+            params,
+            lr,
+            momentum,
+            dampening,
+            weight_decay,
+            False,
+            maximize=maximize,
+            foreach=foreach,
+            fused=fused,
         )
 
 
@@ -141,7 +168,16 @@ class NAG(SGD):
         *,
         maximize: bool = False,
         foreach: bool | None = None,
+        fused: bool | None = None,
     ) -> None:
         super().__init__(
-            params, lr, momentum, 0.0, weight_decay, True, maximize=maximize, foreach=foreach
+            params,
+            lr,
+            momentum,
+            0.0,
+            weight_decay,
+            True,
+            maximize=maximize,
+            foreach=foreach,
+            fused=fused,
         )
