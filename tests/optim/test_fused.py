@@ -258,3 +258,50 @@ def test_a_damaged_cache_entry_is_rebuilt(tmp_path):
     assert out.returncode == 0, out.stderr
     assert [float(x) for x in out.stdout.strip("[]\n").split(",")] == pytest.approx([0.9] * 3)
     assert target.read_bytes()[:4] == b"\x7fELF"
+
+
+def _adam_parity_on_big_tensors():
+    """Adam on tensors large enough for two threads: the fused path against the Python rule."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(max(threads, 2))
+    try:
+        results = []
+        for fused in (False, True):
+            g = torch.Generator().manual_seed(0)
+            ps = [torch.nn.Parameter(torch.randn(s, generator=g, dtype=torch.float64))
+                  for s in [(90001,), (5,), (300, 301)]]  # fmt: skip
+            opt = O.Adam(ps, lr=1e-2, weight_decay=0.1, fused=fused)
+            for _ in range(3):
+                for p in ps:
+                    p.grad = torch.randn(p.shape, generator=g, dtype=torch.float64)
+                opt.step()
+            results.append(ps)
+    finally:
+        torch.set_num_threads(threads)
+    for a, b in zip(*results, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_the_plain_threads_build_where_torch_has_no_libgomp(fresh_kernels, monkeypatch):
+    """macOS and other torch builds bring another OpenMP (or none): the kernels then start
+    their own threads instead of loading a second OpenMP runtime."""
+    monkeypatch.setattr(_fused, "_torch_uses_libgomp", lambda: False)
+    assert all("-fopenmp" not in flags for flags in _fused._flag_sets())
+    _adam_parity_on_big_tensors()
+    assert len(list(fresh_kernels.glob("fused-*.so"))) == 1
+
+
+def test_a_compiler_without_march_native_gets_the_portable_build(fresh_kernels, monkeypatch):
+    wrapper = fresh_kernels / "strictcc"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        'for a in "$@"; do [ "$a" = -march=native ] && { echo "unknown: $a" >&2; exit 1; }; done\n'
+        f'exec {_fused._compiler()} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("CC", str(wrapper))
+    _adam_parity_on_big_tensors()
+    (built,) = fresh_kernels.glob("fused-*.so")
+    # the second flag set: the same threading as the first, without -march=native
+    assert built == _fused.library_path(str(wrapper), _fused._flag_sets()[1])
+    assert "-march=native" not in _fused._flag_sets()[1]
