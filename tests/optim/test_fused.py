@@ -100,11 +100,8 @@ def test_fused_trains_an_mlp_float32_like_torch(name, hyper):
     _same(a, b, 0 if name in ("sgd", "momentum", "nag") else 1e-3)
 
 
-@pytest.mark.parametrize("name", FUSED)
-def test_threads_split_tensors_anywhere(name):
-    """Sizes that are not multiples of 64 and a total large enough for every thread: the
-    spans cut across tensor boundaries and must still cover each element exactly once."""
-    shapes = [(70001,), (3,), (257, 259), (1,), (40000,)]
+def _parity_over_two_threads(name, shapes, **hyper):
+    """Three steps on float64 tensors of ``shapes`` with two threads: fused against the rule."""
     threads = torch.get_num_threads()
     torch.set_num_threads(max(threads, 2))
     try:
@@ -114,7 +111,7 @@ def test_threads_split_tensors_anywhere(name):
             ps = [
                 torch.nn.Parameter(torch.randn(s, generator=g, dtype=torch.float64)) for s in shapes
             ]
-            opt = _make(name, fused)(ps)
+            opt = _make(name, fused, **hyper)(ps)
             for _ in range(3):
                 for p in ps:
                     p.grad = torch.randn(p.shape, generator=g, dtype=torch.float64)
@@ -124,6 +121,13 @@ def test_threads_split_tensors_anywhere(name):
         torch.set_num_threads(threads)
     for a, b in zip(*results, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", FUSED)
+def test_threads_split_tensors_anywhere(name):
+    """Sizes that are not multiples of 64 and a total large enough for every thread: the
+    spans cut across tensor boundaries and must still cover each element exactly once."""
+    _parity_over_two_threads(name, [(70001,), (3,), (257, 259), (1,), (40000,)])
 
 
 @pytest.mark.parametrize("name", FUSED)
@@ -260,34 +264,12 @@ def test_a_damaged_cache_entry_is_rebuilt(tmp_path):
     assert target.read_bytes()[:4] == b"\x7fELF"
 
 
-def _adam_parity_on_big_tensors():
-    """Adam on tensors large enough for two threads: the fused path against the Python rule."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(max(threads, 2))
-    try:
-        results = []
-        for fused in (False, True):
-            g = torch.Generator().manual_seed(0)
-            ps = [torch.nn.Parameter(torch.randn(s, generator=g, dtype=torch.float64))
-                  for s in [(90001,), (5,), (300, 301)]]  # fmt: skip
-            opt = O.Adam(ps, lr=1e-2, weight_decay=0.1, fused=fused)
-            for _ in range(3):
-                for p in ps:
-                    p.grad = torch.randn(p.shape, generator=g, dtype=torch.float64)
-                opt.step()
-            results.append(ps)
-    finally:
-        torch.set_num_threads(threads)
-    for a, b in zip(*results, strict=True):
-        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
-
-
 def test_the_plain_threads_build_where_torch_has_no_libgomp(fresh_kernels, monkeypatch):
     """macOS and other torch builds bring another OpenMP (or none): the kernels then start
     their own threads instead of loading a second OpenMP runtime."""
     monkeypatch.setattr(_fused, "_torch_uses_libgomp", lambda: False)
     assert all("-fopenmp" not in flags for flags in _fused._flag_sets())
-    _adam_parity_on_big_tensors()
+    _parity_over_two_threads("adam", [(90001,), (5,), (300, 301)], weight_decay=0.1)
     assert len(list(fresh_kernels.glob("fused-*.so"))) == 1
 
 
@@ -300,7 +282,7 @@ def test_a_compiler_without_march_native_gets_the_portable_build(fresh_kernels, 
     )
     wrapper.chmod(0o755)
     monkeypatch.setenv("CC", str(wrapper))
-    _adam_parity_on_big_tensors()
+    _parity_over_two_threads("adam", [(90001,), (5,), (300, 301)], weight_decay=0.1)
     (built,) = fresh_kernels.glob("fused-*.so")
     # the second flag set: the same threading as the first, without -march=native
     assert built == _fused.library_path(str(wrapper), _fused._flag_sets()[1])
