@@ -7,7 +7,6 @@ soon as its class accepts the argument.
 from __future__ import annotations
 
 import copy
-import inspect
 import os
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from test_optimizers import LR, PARITY, _mlp, _mlp_data, _run_rosenbrock, _train
 import actopt.optim as O
 from actopt.optim import _fused
 
-FUSED = [n for n in O.names() if "fused" in inspect.signature(O.get(n)).parameters]
+FUSED = [n for n in O.names() if "fused" in O.spec(n).paths]
 FUSED_PARITY = [(n, h) for n, h in PARITY if n in FUSED]
 FUSED_IDS = [
     f"{n}-{'-'.join(f'{k}={v}' for k, v in h.items()) or 'defaults'}" for n, h in FUSED_PARITY
