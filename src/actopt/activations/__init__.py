@@ -10,7 +10,8 @@
 'bad'
 """
 
-from . import _classic, _rectifiers, _shrink, _smooth, _softmax  # noqa: F401  (they register)
+# imported for their effect: the families register their specs, _persist makes specs picklable
+from . import _classic, _persist, _rectifiers, _shrink, _smooth, _softmax  # noqa: F401
 from ._audit import AuditReport, Check, audit
 from ._describe import catalog_rows, details
 from ._formula import FormulaError, from_formula
