@@ -16,6 +16,14 @@ def _sigmoid(x: torch.Tensor) -> torch.Tensor:
     return torch.reciprocal(1 + torch.exp(-x))
 
 
+def _sigmoid_kernel(x: torch.Tensor, inplace: bool = False) -> torch.Tensor:
+    return x.sigmoid_() if inplace else torch.sigmoid(x)
+
+
+def _tanh_kernel(x: torch.Tensor, inplace: bool = False) -> torch.Tensor:
+    return x.tanh_() if inplace else torch.tanh(x)
+
+
 register(
     ActivationSpec(
         name="identity",
@@ -28,7 +36,8 @@ register(
         text="x",
         text_grad="1",
         properties=Properties("(-∞, ∞)", True, True, True, False, False, "none"),
-        kernel=lambda x: x,
+        kernel=lambda x, inplace=False: x,
+        kernel_inplace=True,
         torch_ref=lambda x: torch.nn.Identity()(x),
         torch_name="nn.Identity",
     )
@@ -67,7 +76,8 @@ register(
         text="1 / (1 + exp(-x))",
         text_grad="f(x) * (1 - f(x))",
         properties=Properties("(0, 1)", True, True, False, True, True, "both"),
-        kernel=torch.sigmoid,
+        kernel=_sigmoid_kernel,
+        kernel_inplace=True,
         torch_ref=torch.sigmoid,
         torch_name="torch.sigmoid",
     )
@@ -87,6 +97,7 @@ register(
         text_grad="1/6 if -3 < x < 3 else 0",
         properties=Properties("[0, 1]", True, False, False, True, True, "both"),
         kernel=F.hardsigmoid,
+        kernel_inplace=True,
         torch_ref=F.hardsigmoid,
         torch_name="F.hardsigmoid",
         kinks=lambda: (-3.0, 3.0),
@@ -104,7 +115,8 @@ register(
         text="tanh(x)",
         text_grad="1 - tanh(x)^2",
         properties=Properties("(-1, 1)", True, True, True, True, True, "both"),
-        kernel=torch.tanh,
+        kernel=_tanh_kernel,
+        kernel_inplace=True,
         torch_ref=lambda x: 2 * torch.sigmoid(2 * x) - 1,  # an independent identity
         torch_name="torch.tanh",
     )
@@ -132,6 +144,7 @@ register(
         text_grad="1 if min_val < x < max_val else 0",
         properties=Properties("[-1, 1]", True, False, True, True, True, "both"),
         kernel=F.hardtanh,
+        kernel_inplace=True,
         torch_ref=F.hardtanh,
         torch_name="F.hardtanh",
         kinks=lambda min_val, max_val: (min_val, max_val),

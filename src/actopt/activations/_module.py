@@ -80,10 +80,17 @@ class Activation(nn.Module):
     Trainable parameters (PReLU's slope, learnable Swish's β) are ``nn.Parameter``s named after
     the spec's parameter (PReLU's is ``weight``, as in ``torch.nn.PReLU``) so they appear in
     ``state_dict`` and reach the optimizer.
+
+    ``inplace=True`` (as timm passes it) overwrites the input, as ``nn.ReLU(inplace=True)`` does,
+    where torch has an in-place kernel for the activation (``spec.kernel_inplace``: relu,
+    leaky_relu, elu, …) and no parameter is trained; elsewhere it is accepted and ignored
+    (``self.inplace`` says which). Results and gradients are the same either way.
     """
 
-    def __init__(self, spec: ActivationSpec) -> None:
+    def __init__(self, spec: ActivationSpec, inplace: bool = False) -> None:
         super().__init__()
+        if not isinstance(inplace, bool):
+            raise ValueError(f"{spec.name}: inplace must be True or False, got {inplace!r}")
         self.spec = spec
         self._names = spec.trainable
         for name in self._names:
@@ -94,6 +101,7 @@ class Activation(nn.Module):
         if use_kernel and spec.kernel_applies is not None:
             use_kernel = spec.kernel_applies(spec.values)
         self.uses_kernel = use_kernel
+        self.inplace = inplace and use_kernel and spec.kernel_inplace
 
     @staticmethod
     def _tensor_name(name: str) -> str:
@@ -104,9 +112,9 @@ class Activation(nn.Module):
         if self.uses_kernel:
             params = dict(self.spec.values)
             params.update(zip(self._names, tensors, strict=True))
-            kernel = self.spec.train_kernel if self.training else None
-            return (kernel or self.spec.kernel)(x, **params)
+            kernel = (self.spec.train_kernel if self.training else None) or self.spec.kernel
+            return kernel(x, **params, inplace=True) if self.inplace else kernel(x, **params)
         return SpecFunction.apply(x, self.spec, self._names, *tensors)
 
     def extra_repr(self) -> str:
-        return self.spec.describe()
+        return self.spec.describe() + (", inplace=True" if self.inplace else "")

@@ -100,7 +100,8 @@ register(
         text="x * sigmoid(beta * x)",
         text_grad="s + beta * x * s * (1 - s),  s = sigmoid(beta * x)",
         properties=Properties("[-0.278, ∞)", False, True, False, False, True, "left"),
-        kernel=lambda x, beta, learnable: F.silu(x),
+        kernel=lambda x, beta, learnable, inplace=False: F.silu(x, inplace),
+        kernel_inplace=True,
         kernel_applies=lambda v: v["beta"] == 1 and not v["learnable"],
         # an independent identity: x σ(βx) = silu(βx) / β
         torch_ref=lambda x, beta, learnable: F.silu(beta * x) / beta if beta else x / 2,
@@ -125,6 +126,7 @@ register(
         text_grad="0 if x < -3, (2x + 3)/6 if |x| <= 3, 1 if x > 3",
         properties=Properties("[-0.375, ∞)", False, False, False, False, True, "left"),
         kernel=F.hardswish,
+        kernel_inplace=True,
         torch_ref=F.hardswish,
         torch_name="F.hardswish",
         kinks=lambda: (-3.0, 3.0),
@@ -150,6 +152,7 @@ register(
         text_grad="tanh(sp(x)) + x * sigmoid(x) * (1 - tanh(sp(x))^2)",
         properties=Properties("[-0.309, ∞)", False, True, False, False, True, "left"),
         kernel=F.mish,
+        kernel_inplace=True,
         torch_ref=F.mish,
         torch_name="F.mish",
     )

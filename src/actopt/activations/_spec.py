@@ -134,6 +134,9 @@ class ActivationSpec:
     kernel_applies: Callable[[Mapping[str, Any]], bool] | None = None
     kernel_takes_tensors: bool = False  # kernel accepts trainable params as tensors (prelu)
     train_kernel: Fn | None = None  # a different kernel in training mode (rrelu's random slope)
+    # the kernels also take inplace=True and then overwrite x (torch's in-place kernels, which
+    # autograd differentiates): what Activation(spec, inplace=True) uses
+    kernel_inplace: bool = False
     # an independent torch implementation for the tests, and its name for the catalog table
     torch_ref: Fn | None = None
     torch_name: str = ""
