@@ -55,6 +55,13 @@ def test_matches_the_catalog_where_they_agree():
         torch.testing.assert_close(from_formula(text).derivative(x), A.spec(name).derivative(x))
 
 
+def test_fixed_parameters_work_in_every_operation():
+    s = from_formula("x/a + sqrt(a)*x - exp(-a)", a=4.0)  # 1/a on a plain float once failed
+    x = torch.tensor([-1.0, 2.0], dtype=torch.float64)
+    torch.testing.assert_close(s.forward(x), x / 4 + 2 * x - torch.exp(torch.tensor(-4.0)))
+    torch.testing.assert_close(s.derivative(x), torch.full_like(x, 2.25))
+
+
 def test_formulas_work_wherever_names_do():
     assert isinstance(A.get("x*tanh(softplus(x))"), A.Activation)
     s = A.spec("x*sigmoid(beta*x)", beta=2.0)

@@ -196,9 +196,9 @@ def _compile(e: sp.Basic) -> Compiled:
     """A closure env → tensor computing ``e`` with torch ops, by walking the sympy tree."""
     if e == X:
         return lambda env: env["x"]
-    if isinstance(e, sp.Symbol):
+    if isinstance(e, sp.Symbol):  # a parameter: a float when fixed, a tensor when trained
         name = e.name
-        return lambda env: env[name]
+        return lambda env: torch.as_tensor(env[name], dtype=env["x"].dtype, device=env["x"].device)
     if e.is_Number or e in (sp.pi, sp.E):
         return _const(float(e))
     if isinstance(e, (sp.logic.boolalg.BooleanTrue,)):
