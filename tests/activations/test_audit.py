@@ -65,6 +65,14 @@ def test_risks_are_measured_where_they_are():
     assert 6 < t["left_t"] < 9 and 6 < t["right_t"] < 9  # σ'(x) < 1e-3 beyond |x| ≈ 6.9
 
 
+def test_formulas_calling_the_catalog_are_audited(capsys):
+    assert main(["audit", "relu(x)+0.1*x", "--no-timing", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["derivative"] == "relu'(x) + 0.1" and report["verdict"] == "good"
+    assert report["checks"]["dead_zone"]["status"] == "pass"  # relu's dead zone is gone
+    assert report["checks"]["differentiable"]["status"] == "warn"  # its kink at 0 is not
+
+
 def test_signal_propagation_tells_the_textbook_story():
     sp = {n: A.audit(n, timing=False).checks["signal_propagation"] for n in
           ("sigmoid", "relu", "tanh", "selu")}  # fmt: skip

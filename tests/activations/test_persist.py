@@ -21,7 +21,7 @@ CASES = [(n, {}) for n in A.names()] + [
     ("swish", {"beta": 0.5, "learnable": True}),
     ("x*sigmoid(b*x)", {"b": 1.5, "learnable": True}),
     ("max(x, 0) + a*min(x, 0)", {"a": 0.1}),
-    # ("relu(x) + 0.1*x", {}),
+    ("relu(x) + 0.1*x", {}),
 ]
 IDS = [A.spec(n, **p).describe() for n, p in CASES]
 
