@@ -4,6 +4,7 @@
 >>> O.names()[:3]
 ['sgd', 'momentum', 'nag']
 >>> opt = O.get("adam")(model.parameters(), lr=1e-3)     # doctest: +SKIP
+>>> opt = O.create(model, "adamw", lr=1e-3, weight_decay=0.05)  # doctest: +SKIP
 """
 
 import torch
@@ -11,6 +12,7 @@ import torch
 from ._adam import Adam, Adamax, AdamW, NAdam, RAdam
 from ._adaptive import Adadelta, Adagrad, RMSprop
 from ._base import ActoptOptimizer
+from ._create import create
 from ._lion import Lion
 from ._registry import OptimizerSpec, catalog_rows, get, names, register, spec
 from ._sgd import NAG, SGD, Momentum
@@ -31,6 +33,7 @@ __all__ = [
     "RAdam",
     "RMSprop",
     "catalog_rows",
+    "create",
     "get",
     "names",
     "register",
