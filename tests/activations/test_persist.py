@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 import actopt.activations as A
+import actopt.models as M
 
 # every catalog entry, plus non-default, learnable and formula ones (trainable constants too)
 CASES = [(n, {}) for n in A.names()] + [
@@ -117,15 +118,12 @@ def test_an_unregistered_spec_is_refused_with_a_reason():
 
 def test_a_model_travels_through_a_spawn_process_pool():
     torch.manual_seed(0)
-    model = nn.Sequential(
-        nn.Linear(3, 8),
-        A.get("prelu", num_parameters=8),
-        nn.Linear(8, 8),
-        A.get("swish", learnable=True),
-        nn.Linear(8, 8),
-        A.get("x*tanh(softplus(b*x))", b=1.0, learnable=True),
-        nn.Linear(8, 2),
-    )
+    acts = [
+        A.spec("prelu", num_parameters=8),
+        A.spec("swish", learnable=True),
+        A.spec("x*tanh(softplus(b*x))", b=1.0, learnable=True),
+    ]
+    model = M.mlp((3,), 2, depth=3, width=8, act=acts, norm="layer")
     with torch.no_grad():
         for p in model.parameters():
             p.mul_(1.5)  # trained values, not the initial ones
