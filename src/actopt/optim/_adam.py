@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
 
 from . import _fused
-from ._base import ActoptOptimizer, check_betas, check_nonneg, check_positive
+from ._base import ActoptOptimizer, Check, check_betas, check_nonneg, check_positive
 from ._ops import Ops
+from ._registry import OptimizerSpec, register
 from ._transforms import (
     bias_corrections,
     coupled_weight_decay,
@@ -27,15 +29,10 @@ __all__ = ["Adam", "AdamW", "Adamax", "NAdam", "RAdam"]
 
 
 class _AdamBase(ActoptOptimizer):
-    """Shared constructor, state and the moment/weight-decay prologue of every Adam variant."""
+    """Shared checks, state and the moment/weight-decay prologue of every Adam variant."""
 
     second_moment = "exp_avg_sq"  # the state key of the second statistic (Adamax: exp_inf)
-
-    def __init__(self, params: Iterable, defaults: dict) -> None:
-        check_betas(defaults["betas"])
-        check_positive("eps", defaults["eps"])
-        defaults["betas"] = tuple(defaults["betas"])
-        super().__init__(params, defaults)
+    checks: ClassVar[dict[str, Check]] = {"betas": check_betas, "eps": check_positive}
 
     def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
         super()._init_state(p, state, group)
@@ -78,10 +75,6 @@ class Adam(_AdamBase):
     added to g), amsgrad, decoupled_weight_decay (AdamW's decay), maximize, foreach, fused
     (actopt's one-pass CPU kernel).
     """
-
-    rule = "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − η m̂ / (√v̂ + ε)"
-    state_names = ("exp_avg", "exp_avg_sq", "[max_exp_avg_sq]")
-    reference = "Kingma & Ba 2015"
 
     def __init__(
         self,
@@ -155,8 +148,7 @@ class AdamW(Adam):
     Hutter 2019). Same arguments as :class:`Adam`; weight_decay defaults to 1e-2.
     """
 
-    rule = "w ← w(1 − ηλ);  then the Adam step"
-    reference = "Loshchilov & Hutter 2019"
+    fixed: ClassVar[dict[str, Any]] = {"decoupled_weight_decay": True}
 
     def __init__(
         self,
@@ -178,7 +170,7 @@ class AdamW(Adam):
             eps,
             weight_decay,
             amsgrad,
-            decoupled_weight_decay=True,
+            **self.fixed,
             maximize=maximize,
             foreach=foreach,
             fused=fused,
@@ -197,9 +189,7 @@ class NAdam(_AdamBase):
     decoupled_weight_decay, maximize, foreach — as torch.optim.NAdam.
     """
 
-    rule = "Adam with the Nesterov look-ahead: w ← w − η((1−μ)g/(1−Πμ) + μ' m/(1−Πμ')) / (√v̂ + ε)"
-    state_names = ("exp_avg", "exp_avg_sq", "mu_product (scalar)")
-    reference = "Dozat 2016"
+    checks: ClassVar[dict[str, Check]] = {"momentum_decay": check_nonneg}
 
     def __init__(
         self,
@@ -214,7 +204,6 @@ class NAdam(_AdamBase):
         maximize: bool = False,
         foreach: bool | None = None,
     ) -> None:
-        check_nonneg("momentum_decay", momentum_decay)
         defaults = dict(
             lr=lr,
             betas=betas,
@@ -266,10 +255,6 @@ class RAdam(_AdamBase):
 
     with r_t = √((ρ_t−4)(ρ_t−2)ρ_∞ / ((ρ_∞−4)(ρ_∞−2)ρ_t)). Args as torch.optim.RAdam.
     """
-
-    rule = "Adam step × rectifier r_t once ρ_t > 5, else momentum SGD with m̂"
-    state_names = ("exp_avg", "exp_avg_sq")
-    reference = "Liu et al. 2020"
 
     def __init__(
         self,
@@ -332,10 +317,7 @@ class Adamax(_AdamBase):
     Args: lr (2e-3), betas, eps (> 0, 1e-8), weight_decay, maximize, foreach.
     """
 
-    rule = "m ← β₁m + (1−β₁)g;  u ← max(β₂u, |g| + ε);  w ← w − η/(1−β₁ᵗ) · m/u"
-    state_names = ("exp_avg", "exp_inf")
     second_moment = "exp_inf"
-    reference = "Kingma & Ba 2015"
 
     def __init__(
         self,
@@ -370,3 +352,67 @@ class Adamax(_AdamBase):
         ops.add_scalar_(abs_g, group["eps"])
         ops.maximum_(us, abs_g)
         ops.addcdiv_(params, ms, us, [-group["lr"] / c for c in bias_corrections(beta1, steps)])
+
+
+register(
+    OptimizerSpec(
+        name="adam",
+        cls=Adam,
+        summary="Bias-corrected momentum over running RMS.",
+        rule="m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − η m̂ / (√v̂ + ε)",
+        state_names=("exp_avg", "exp_avg_sq", "[max_exp_avg_sq]"),
+        reference="Kingma & Ba 2015",
+        adaptive=True,
+        torch_equivalent=(torch.optim.Adam, {}),
+    )
+)
+register(
+    OptimizerSpec(
+        name="adamw",
+        cls=AdamW,
+        summary="Adam with decoupled weight decay.",
+        rule="w ← w(1 − ηλ);  then the Adam step",
+        state_names=("exp_avg", "exp_avg_sq", "[max_exp_avg_sq]"),
+        reference="Loshchilov & Hutter 2019",
+        adaptive=True,
+        torch_equivalent=(torch.optim.AdamW, {}),
+    )
+)
+register(
+    OptimizerSpec(
+        name="nadam",
+        cls=NAdam,
+        summary="Adam with Nesterov momentum.",
+        rule=(
+            "Adam with the Nesterov look-ahead: w ← w − η((1−μ)g/(1−Πμ) + μ' m/(1−Πμ')) / (√v̂ + ε)"
+        ),
+        state_names=("exp_avg", "exp_avg_sq", "mu_product (scalar)"),
+        reference="Dozat 2016",
+        adaptive=True,
+        torch_equivalent=(torch.optim.NAdam, {}),
+    )
+)
+register(
+    OptimizerSpec(
+        name="radam",
+        cls=RAdam,
+        summary="Adam with a rectified warm-up of the adaptive step.",
+        rule="Adam step × rectifier r_t once ρ_t > 5, else momentum SGD with m̂",
+        state_names=("exp_avg", "exp_avg_sq"),
+        reference="Liu et al. 2020",
+        adaptive=True,
+        torch_equivalent=(torch.optim.RAdam, {}),
+    )
+)
+register(
+    OptimizerSpec(
+        name="adamax",
+        cls=Adamax,
+        summary="Adam with the infinity norm.",
+        rule="m ← β₁m + (1−β₁)g;  u ← max(β₂u, |g| + ε);  w ← w − η/(1−β₁ᵗ) · m/u",
+        state_names=("exp_avg", "exp_inf"),
+        reference="Kingma & Ba 2015",
+        adaptive=True,
+        torch_equivalent=(torch.optim.Adamax, {}),
+    )
+)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 import torch
 from torch import Tensor
 
 from . import _fused
-from ._base import ActoptOptimizer, check_beta, check_nonneg, check_positive
+from ._base import ActoptOptimizer, Check, check_beta, check_nonneg, check_positive, check_unit
 from ._ops import Ops
+from ._registry import OptimizerSpec, register
 from ._transforms import coupled_weight_decay, ema_, ema_square_
 
 __all__ = ["Adadelta", "Adagrad", "RMSprop"]
@@ -29,9 +31,11 @@ class Adagrad(ActoptOptimizer):
     eps (> 0, default 1e-10), maximize, foreach, fused — as torch.optim.Adagrad.
     """
 
-    rule = "s ← s + g²;  w ← w − η g / (√s + ε)"
-    state_names = ("sum",)
-    reference = "Duchi, Hazan & Singer 2011"
+    checks: ClassVar[dict[str, Check]] = {
+        "lr_decay": check_nonneg,
+        "initial_accumulator_value": check_nonneg,
+        "eps": check_positive,
+    }
 
     def __init__(
         self,
@@ -46,9 +50,6 @@ class Adagrad(ActoptOptimizer):
         foreach: bool | None = None,
         fused: bool | None = None,
     ) -> None:
-        check_nonneg("lr_decay", lr_decay)
-        check_nonneg("initial_accumulator_value", initial_accumulator_value)
-        check_positive("eps", eps)
         defaults = dict(
             lr=lr,
             lr_decay=lr_decay,
@@ -101,9 +102,7 @@ class Adadelta(ActoptOptimizer):
     fused (actopt's one-pass CPU kernel; torch.optim.Adadelta has none).
     """
 
-    rule = "v ← ρv + (1−ρ)g²;  Δ = √(u+ε)/√(v+ε)·g;  u ← ρu + (1−ρ)Δ²;  w ← w − ηΔ"
-    state_names = ("square_avg", "acc_delta")
-    reference = "Zeiler 2012"
+    checks: ClassVar[dict[str, Check]] = {"rho": check_unit, "eps": check_positive}
 
     def __init__(
         self,
@@ -117,8 +116,6 @@ class Adadelta(ActoptOptimizer):
         foreach: bool | None = None,
         fused: bool | None = None,
     ) -> None:
-        check_beta("rho", rho, closed=True)
-        check_positive("eps", eps)
         defaults = dict(
             lr=lr,
             rho=rho,
@@ -178,9 +175,11 @@ class RMSprop(ActoptOptimizer):
     which torch.optim.RMSprop does not have).
     """
 
-    rule = "v ← αv + (1−α)g²;  w ← w − η g / (√v + ε)"
-    state_names = ("square_avg", "[momentum_buffer]", "[grad_avg]")
-    reference = "Hinton, Srivastava & Swersky 2012 (lecture 6e)"
+    checks: ClassVar[dict[str, Check]] = {
+        "alpha": check_beta,
+        "eps": check_positive,
+        "momentum": check_nonneg,
+    }
 
     def __init__(
         self,
@@ -196,9 +195,6 @@ class RMSprop(ActoptOptimizer):
         foreach: bool | None = None,
         fused: bool | None = None,
     ) -> None:
-        check_beta("alpha", alpha)
-        check_positive("eps", eps)
-        check_nonneg("momentum", momentum)
         defaults = dict(
             lr=lr,
             alpha=alpha,
@@ -266,3 +262,41 @@ class RMSprop(ActoptOptimizer):
         if group["centered"]:
             v = v - state["grad_avg"].square()
         return group["lr"] / (v.sqrt() + group["eps"])
+
+
+register(
+    OptimizerSpec(
+        name="adagrad",
+        cls=Adagrad,
+        summary="Per-coordinate steps shrinking with summed g².",
+        rule="s ← s + g²;  w ← w − η g / (√s + ε)",
+        state_names=("sum",),
+        reference="Duchi, Hazan & Singer 2011",
+        adaptive=True,
+        torch_equivalent=(torch.optim.Adagrad, {}),
+    )
+)
+register(
+    OptimizerSpec(
+        name="adadelta",
+        cls=Adadelta,
+        summary="AdaGrad with a window and unit-matched steps.",
+        rule="v ← ρv + (1−ρ)g²;  Δ = √(u+ε)/√(v+ε)·g;  u ← ρu + (1−ρ)Δ²;  w ← w − ηΔ",
+        state_names=("square_avg", "acc_delta"),
+        reference="Zeiler 2012",
+        adaptive=True,
+        torch_equivalent=(torch.optim.Adadelta, {}),
+    )
+)
+register(
+    OptimizerSpec(
+        name="rmsprop",
+        cls=RMSprop,
+        summary="Divide by a running RMS of gradients.",
+        rule="v ← αv + (1−α)g²;  w ← w − η g / (√v + ε)",
+        state_names=("square_avg", "[momentum_buffer]", "[grad_avg]"),
+        reference="Hinton, Srivastava & Swersky 2012 (lecture 6e)",
+        adaptive=True,
+        torch_equivalent=(torch.optim.RMSprop, {}),
+    )
+)

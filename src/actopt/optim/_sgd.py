@@ -6,14 +6,16 @@ gradient fed to it (the whole dataset, one example, or k examples), chosen by th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
 
 from . import _fused
-from ._base import ActoptOptimizer, check_beta, check_nonneg
+from ._base import ActoptOptimizer, Check, check_nonneg, check_unit
 from ._ops import Ops
+from ._registry import OptimizerSpec, register
 from ._transforms import coupled_weight_decay, momentum_
 
 __all__ = ["NAG", "SGD", "Momentum"]
@@ -43,9 +45,7 @@ class SGD(ActoptOptimizer):
     tensor([0.8000])
     """
 
-    rule = "w ← w − η g   (momentum, nesterov, dampening: see show)"
-    state_names = ("[momentum_buffer]",)
-    reference = "Robbins & Monro 1951"
+    checks: ClassVar[dict[str, Check]] = {"momentum": check_nonneg, "dampening": check_unit}
 
     def __init__(
         self,
@@ -60,10 +60,6 @@ class SGD(ActoptOptimizer):
         foreach: bool | None = None,
         fused: bool | None = None,
     ) -> None:
-        check_nonneg("momentum", momentum)
-        check_beta("dampening", dampening, closed=True)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("nesterov needs momentum > 0 and dampening = 0")
         defaults = dict(
             lr=lr,
             momentum=momentum,
@@ -75,6 +71,12 @@ class SGD(ActoptOptimizer):
             fused=fused,
         )
         super().__init__(params, defaults)
+
+    @classmethod
+    def _check_together(cls, hyper: Mapping[str, Any]) -> None:
+        super()._check_together(hyper)
+        if hyper.get("nesterov") and (hyper["momentum"] <= 0 or hyper.get("dampening", 0) != 0):
+            raise ValueError("nesterov needs momentum > 0 and dampening = 0")
 
     def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
         state["momentum_buffer"] = None  # created from the first gradient, as torch does
@@ -110,9 +112,7 @@ class Momentum(SGD):
     damps oscillation across them. Arguments as :class:`SGD`.
     """
 
-    rule = "b ← μ b + (1 − d) g;  w ← w − η b"
-    state_names = ("momentum_buffer",)
-    reference = "Polyak 1964"
+    fixed: ClassVar[dict[str, Any]] = {"nesterov": False}
 
     def __init__(
         self,
@@ -132,7 +132,7 @@ class Momentum(SGD):
             momentum,
             dampening,
             weight_decay,
-            False,
+            **self.fixed,
             maximize=maximize,
             foreach=foreach,
             fused=fused,
@@ -155,9 +155,7 @@ class NAG(SGD):
     Arguments as :class:`SGD` (dampening must stay 0).
     """
 
-    rule = "b ← μ b + g;  w ← w − η (g + μ b)"
-    state_names = ("momentum_buffer",)
-    reference = "Nesterov 1983; Sutskever et al. 2013"
+    fixed: ClassVar[dict[str, Any]] = {"dampening": 0.0, "nesterov": True}
 
     def __init__(
         self,
@@ -174,10 +172,50 @@ class NAG(SGD):
             params,
             lr,
             momentum,
-            0.0,
-            weight_decay,
-            True,
+            weight_decay=weight_decay,
+            **self.fixed,
             maximize=maximize,
             foreach=foreach,
             fused=fused,
         )
+
+
+register(
+    OptimizerSpec(
+        name="sgd",
+        cls=SGD,
+        summary="Plain gradient descent (batch, stochastic or mini-batch).",
+        rule="w ← w − η g   (momentum, nesterov, dampening: see show)",
+        state_names=("[momentum_buffer]",),
+        reference="Robbins & Monro 1951",
+        adaptive=False,
+        torch_equivalent=(torch.optim.SGD, {}),
+        aliases=("gd",),
+    )
+)
+register(
+    OptimizerSpec(
+        name="momentum",
+        cls=Momentum,
+        summary="Heavy-ball momentum.",
+        rule="b ← μ b + (1 − d) g;  w ← w − η b",
+        state_names=("momentum_buffer",),
+        reference="Polyak 1964",
+        adaptive=False,
+        torch_equivalent=(torch.optim.SGD, {"momentum": 0.9}),
+        aliases=("heavy_ball",),
+    )
+)
+register(
+    OptimizerSpec(
+        name="nag",
+        cls=NAG,
+        summary="Nesterov accelerated gradient.",
+        rule="b ← μ b + g;  w ← w − η (g + μ b)",
+        state_names=("momentum_buffer",),
+        reference="Nesterov 1983; Sutskever et al. 2013",
+        adaptive=False,
+        torch_equivalent=(torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
+        aliases=("nesterov",),
+    )
+)
