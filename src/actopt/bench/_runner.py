@@ -151,7 +151,9 @@ def _ray_work(spec: dict, data_dir: str | None, download: bool, threads: int) ->
 def _preflight(grid: Grid) -> None:
     """Load every file-backed dataset once (downloading if needed) so a missing one fails
     before any run. Generated ones (mnist1d, the toys) cannot be missing and are skipped."""
-    for name in (d for d in grid.data if d in ("mnist", "fashion-mnist")):
+    from .. import data
+
+    for name in (d for d in grid.data if data.spec(d).needs_files):
         try:
             load_data(RunSpec(data=name), grid.data_dir, quiet=False, download=grid.download)
         except Exception as e:

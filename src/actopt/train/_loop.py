@@ -49,7 +49,7 @@ def load_data(
     spec: RunSpec, data_dir: str | None = None, quiet: bool = True, download: bool = True
 ) -> Dataset:
     options = dict(spec.data_options)
-    if spec.data in ("mnist", "fashion-mnist"):
+    if data_lib.spec(spec.data).needs_files:
         options.update(data_dir=data_dir, quiet=quiet, download=download)
     return data_lib.load(spec.data, val_fraction=spec.val_fraction, **options)
 
