@@ -84,10 +84,7 @@ def _build(spec: RunSpec, ds: Dataset, device: torch.device):
         depth=spec.depth, width=spec.width, act=spec.act, act_params=spec.act_params,
         init=spec.init, norm=spec.norm, dropout=spec.dropout,
     ).to(device)  # fmt: skip
-    hyper = dict(spec.opt_params)
-    if spec.lr is not None:
-        hyper["lr"] = spec.lr
-    opt = optim.get(spec.opt)(model.parameters(), **hyper)
+    opt = optim.spec(spec.opt).make(model.parameters(), lr=spec.lr, **spec.opt_params)
     return model, opt
 
 
