@@ -7,7 +7,7 @@ import torch
 
 import actopt.activations as A
 from actopt.activations import SpecFunction
-from actopt.activations import _measure as M
+from actopt.audit import _measure as M
 
 NAMES = A.names()
 ELEMENTWISE = [n for n in NAMES if not A.spec(n).vector]

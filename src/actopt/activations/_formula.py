@@ -328,7 +328,7 @@ def _cached(text: str, items: tuple[tuple[str, Any], ...]) -> ActivationSpec:
         latex_grad=sp.latex(deriv),
         text=str(expr),
         text_grad=str(deriv),
-        # measured, not declared: see actopt.activations.audit for the numbers behind them
+        # measured, not declared: actopt.audit gives the numbers behind them
         properties=Properties(
             output_range="measured by audit",
             monotonic=False,
