@@ -150,7 +150,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         description="Without arguments: MNIST-1D (generated, no download), a 2×256 MLP, "
         "identity, sigmoid, tanh, relu, leaky_relu, elu and swish with Adam (lr 1e-2), 3 "
         "seeds, 15 epochs; prints the leaderboard with 95% CIs and writes OUT/report.html. "
-        "Flags (comma lists) or --spec FILE.toml change the grid. Finished runs are kept in "
+        "Flags (comma lists) and --spec FILE.toml change the grid; both start from these "
+        "defaults, and a flag replaces the file's key of the same name. Finished runs are kept in "
         "OUT/actopt.db (SQLite): running "
         "the same command again skips them, so an interrupted bench resumes.",
     )
@@ -167,7 +168,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--seeds", type=int, help="number of seeds")
     a("--epochs", type=int)
     a("--steps", type=int, help="a step budget instead of epochs")
-    a("--lr", type=float, help="one lr for every optimizer (default: each one's own)")
+    a("--lr", type=float,
+      help="one lr for every optimizer, replacing their own (default: each [[opt]] entry's "
+      "lr, else the optimizer's default)")  # fmt: skip
     a("--batch-size", help="k, 1 or full")
     a("--tune", action="store_true",
       help="first pick each (act, opt) lr on the validation split (5-point grid)")  # fmt: skip
