@@ -27,20 +27,14 @@ register(
         latex_grad=r"f'(x) = 1",
         text="x",
         text_grad="1",
-        properties=Properties(
-            output_range="(-∞, ∞)",
-            monotonic=True,
-            smooth=True,
-            zero_centered=True,
-            bounded_above=False,
-            bounded_below=False,
-            saturates="none",
-        ),
+        properties=Properties(output_range="(-∞, ∞)", monotonic=True, smooth=True,
+                              zero_centered=True, bounded_above=False, bounded_below=False,
+                              saturates="none"),
         fast=Fast(kernel=lambda x: x),
         torch_ref=lambda x: torch.nn.Identity()(x),
         torch_name="nn.Identity",
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -56,20 +50,14 @@ register(
         latex_grad=r"f'(x) = 0 \quad (x \ne 0)",
         text="1 if x >= 0 else 0",
         text_grad="0 (undefined at 0)",
-        properties=Properties(
-            output_range="{0, 1}",
-            monotonic=True,
-            smooth=False,
-            zero_centered=False,
-            bounded_above=True,
-            bounded_below=True,
-            saturates="both",
-        ),
+        properties=Properties(output_range="{0, 1}", monotonic=True, smooth=False,
+                              zero_centered=False, bounded_above=True, bounded_below=True,
+                              saturates="both"),
         torch_ref=lambda x: torch.heaviside(x, torch.ones((), dtype=x.dtype)),
         torch_name="torch.heaviside",
         kinks=lambda: (0.0,),
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -82,20 +70,14 @@ register(
         latex_grad=r"f'(x) = f(x)\,(1 - f(x))",
         text="1 / (1 + exp(-x))",
         text_grad="f(x) * (1 - f(x))",
-        properties=Properties(
-            output_range="(0, 1)",
-            monotonic=True,
-            smooth=True,
-            zero_centered=False,
-            bounded_above=True,
-            bounded_below=True,
-            saturates="both",
-        ),
+        properties=Properties(output_range="(0, 1)", monotonic=True, smooth=True,
+                              zero_centered=False, bounded_above=True, bounded_below=True,
+                              saturates="both"),
         fast=Fast(kernel=torch.sigmoid),
         torch_ref=torch.sigmoid,
         torch_name="torch.sigmoid",
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -109,21 +91,15 @@ register(
         latex_grad=r"f'(x) = \tfrac{1}{6}\,[-3 < x < 3]",
         text="clamp(x + 3, 0, 6) / 6",
         text_grad="1/6 if -3 < x < 3 else 0",
-        properties=Properties(
-            output_range="[0, 1]",
-            monotonic=True,
-            smooth=False,
-            zero_centered=False,
-            bounded_above=True,
-            bounded_below=True,
-            saturates="both",
-        ),
+        properties=Properties(output_range="[0, 1]", monotonic=True, smooth=False,
+                              zero_centered=False, bounded_above=True, bounded_below=True,
+                              saturates="both"),
         fast=Fast(kernel=F.hardsigmoid),
         torch_ref=F.hardsigmoid,
         torch_name="F.hardsigmoid",
         kinks=lambda: (-3.0, 3.0),
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -135,20 +111,14 @@ register(
         latex_grad=r"f'(x) = 1 - \tanh^2 x",
         text="tanh(x)",
         text_grad="1 - tanh(x)^2",
-        properties=Properties(
-            output_range="(-1, 1)",
-            monotonic=True,
-            smooth=True,
-            zero_centered=True,
-            bounded_above=True,
-            bounded_below=True,
-            saturates="both",
-        ),
+        properties=Properties(output_range="(-1, 1)", monotonic=True, smooth=True,
+                              zero_centered=True, bounded_above=True, bounded_below=True,
+                              saturates="both"),
         fast=Fast(kernel=torch.tanh),
         torch_ref=lambda x: 2 * torch.sigmoid(2 * x) - 1,  # an independent identity
         torch_name="torch.tanh",
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -170,21 +140,15 @@ register(
         latex_grad=r"f'(x) = [a < x < b]",
         text="clamp(x, min_val, max_val)",
         text_grad="1 if min_val < x < max_val else 0",
-        properties=Properties(
-            output_range="[-1, 1]",
-            monotonic=True,
-            smooth=False,
-            zero_centered=True,
-            bounded_above=True,
-            bounded_below=True,
-            saturates="both",
-        ),
+        properties=Properties(output_range="[-1, 1]", monotonic=True, smooth=False,
+                              zero_centered=True, bounded_above=True, bounded_below=True,
+                              saturates="both"),
         fast=Fast(kernel=F.hardtanh),
         torch_ref=F.hardtanh,
         torch_name="F.hardtanh",
         kinks=lambda min_val, max_val: (min_val, max_val),
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -197,20 +161,14 @@ register(
         latex_grad=r"f'(x) = \frac{1}{(1 + |x|)^2}",
         text="x / (1 + |x|)",
         text_grad="1 / (1 + |x|)^2",
-        properties=Properties(
-            output_range="(-1, 1)",
-            monotonic=True,
-            smooth=True,
-            zero_centered=True,
-            bounded_above=True,
-            bounded_below=True,
-            saturates="both",
-        ),
+        properties=Properties(output_range="(-1, 1)", monotonic=True, smooth=True,
+                              zero_centered=True, bounded_above=True, bounded_below=True,
+                              saturates="both"),
         fast=Fast(kernel=F.softsign),
         torch_ref=F.softsign,
         torch_name="F.softsign",
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -225,17 +183,11 @@ register(
         latex_grad=r"f'(x) = \omega_0 \cos(\omega_0 x)",
         text="sin(w0 * x)",
         text_grad="w0 * cos(w0 * x)",
-        properties=Properties(
-            output_range="[-1, 1]",
-            monotonic=False,
-            smooth=True,
-            zero_centered=True,
-            bounded_above=True,
-            bounded_below=True,
-            saturates="none",
-        ),
+        properties=Properties(output_range="[-1, 1]", monotonic=False, smooth=True,
+                              zero_centered=True, bounded_above=True, bounded_below=True,
+                              saturates="none"),
         fast=Fast(kernel=lambda x, w0: torch.sin(x) if w0 == 1 else torch.sin(w0 * x)),
         torch_ref=lambda x, w0: torch.sin(w0 * x),
         torch_name="torch.sin",
     )
-)
+)  # fmt: skip

@@ -25,20 +25,14 @@ register(
         latex_grad=r"f'(x) = \tanh^2 x",
         text="x - tanh(x)",
         text_grad="tanh(x)^2",
-        properties=Properties(
-            output_range="(-∞, ∞)",
-            monotonic=True,
-            smooth=True,
-            zero_centered=True,
-            bounded_above=False,
-            bounded_below=False,
-            saturates="none",
-        ),
+        properties=Properties(output_range="(-∞, ∞)", monotonic=True, smooth=True,
+                              zero_centered=True, bounded_above=False, bounded_below=False,
+                              saturates="none"),
         fast=Fast(kernel=F.tanhshrink),
         torch_ref=F.tanhshrink,
         torch_name="F.tanhshrink",
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -53,21 +47,15 @@ register(
         latex_grad=r"f'(x) = [|x| > \lambda]",
         text="x - lambd if x > lambd, x + lambd if x < -lambd, else 0",
         text_grad="1 if |x| > lambd else 0",
-        properties=Properties(
-            output_range="(-∞, ∞)",
-            monotonic=True,
-            smooth=False,
-            zero_centered=True,
-            bounded_above=False,
-            bounded_below=False,
-            saturates="none",
-        ),
+        properties=Properties(output_range="(-∞, ∞)", monotonic=True, smooth=False,
+                              zero_centered=True, bounded_above=False, bounded_below=False,
+                              saturates="none"),
         fast=Fast(kernel=F.softshrink),
         torch_ref=F.softshrink,
         torch_name="F.softshrink",
         kinks=lambda lambd: (-lambd, lambd),
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -80,18 +68,12 @@ register(
         latex_grad=r"f'(x) = [|x| > \lambda]",
         text="x if |x| > lambd else 0",
         text_grad="1 if |x| > lambd else 0",
-        properties=Properties(
-            output_range="(-∞, ∞)",
-            monotonic=True,
-            smooth=False,
-            zero_centered=True,
-            bounded_above=False,
-            bounded_below=False,
-            saturates="none",
-        ),
+        properties=Properties(output_range="(-∞, ∞)", monotonic=True, smooth=False,
+                              zero_centered=True, bounded_above=False, bounded_below=False,
+                              saturates="none"),
         fast=Fast(kernel=F.hardshrink),
         torch_ref=F.hardshrink,
         torch_name="F.hardshrink",
         kinks=lambda lambd: (-lambd, lambd),
     )
-)
+)  # fmt: skip

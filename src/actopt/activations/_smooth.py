@@ -50,20 +50,14 @@ register(
         latex_grad=r"f'(x) = \Phi(x) + x\,\varphi(x)",
         text="x * Φ(x) = x/2 * (1 + erf(x/√2))",
         text_grad="Φ(x) + x * φ(x)",
-        properties=Properties(
-            output_range="[-0.17, ∞)",
-            monotonic=False,
-            smooth=True,
-            zero_centered=False,
-            bounded_above=False,
-            bounded_below=True,
-            saturates="left",
-        ),
+        properties=Properties(output_range="[-0.17, ∞)", monotonic=False, smooth=True,
+                              zero_centered=False, bounded_above=False, bounded_below=True,
+                              saturates="left"),
         fast=Fast(kernel=F.gelu),
         torch_ref=F.gelu,
         torch_name="F.gelu",
     )
-)
+)  # fmt: skip
 
 
 def _swish_grad(x: torch.Tensor, beta, learnable: bool) -> torch.Tensor:
@@ -111,20 +105,14 @@ register(
         latex_grad=r"f'(x) = \sigma(\beta x) + \beta x\,\sigma(\beta x)(1 - \sigma(\beta x))",
         text="x * sigmoid(beta * x)",
         text_grad="s + beta * x * s * (1 - s),  s = sigmoid(beta * x)",
-        properties=Properties(
-            output_range="[-0.278, ∞)",
-            monotonic=False,
-            smooth=True,
-            zero_centered=False,
-            bounded_above=False,
-            bounded_below=True,
-            saturates="left",
-        ),
+        properties=Properties(output_range="[-0.278, ∞)", monotonic=False, smooth=True,
+                              zero_centered=False, bounded_above=False, bounded_below=True,
+                              saturates="left"),
         # an independent identity: x σ(βx) = silu(βx) / β
         torch_ref=lambda x, beta, learnable: F.silu(beta * x) / beta if beta else x / 2,
         torch_name="F.silu",
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -141,21 +129,15 @@ register(
         r"\end{cases}",
         text="x * clamp(x + 3, 0, 6) / 6",
         text_grad="0 if x < -3, (2x + 3)/6 if |x| <= 3, 1 if x > 3",
-        properties=Properties(
-            output_range="[-0.375, ∞)",
-            monotonic=False,
-            smooth=False,
-            zero_centered=False,
-            bounded_above=False,
-            bounded_below=True,
-            saturates="left",
-        ),
+        properties=Properties(output_range="[-0.375, ∞)", monotonic=False, smooth=False,
+                              zero_centered=False, bounded_above=False, bounded_below=True,
+                              saturates="left"),
         fast=Fast(kernel=F.hardswish),
         torch_ref=F.hardswish,
         torch_name="F.hardswish",
         kinks=lambda: (-3.0, 3.0),
     )
-)
+)  # fmt: skip
 
 
 def _mish_grad(x: torch.Tensor) -> torch.Tensor:
@@ -174,20 +156,14 @@ register(
         latex_grad=r"f'(x) = \tanh(\mathrm{sp}(x)) + x\,\sigma(x)\,\mathrm{sech}^2(\mathrm{sp}(x))",
         text="x * tanh(softplus(x))",
         text_grad="tanh(sp(x)) + x * sigmoid(x) * (1 - tanh(sp(x))^2)",
-        properties=Properties(
-            output_range="[-0.309, ∞)",
-            monotonic=False,
-            smooth=True,
-            zero_centered=False,
-            bounded_above=False,
-            bounded_below=True,
-            saturates="left",
-        ),
+        properties=Properties(output_range="[-0.309, ∞)", monotonic=False, smooth=True,
+                              zero_centered=False, bounded_above=False, bounded_below=True,
+                              saturates="left"),
         fast=Fast(kernel=F.mish),
         torch_ref=F.mish,
         torch_name="F.mish",
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -208,15 +184,9 @@ register(
         latex_grad=r"f'(x) = \sigma(\beta x)",
         text="log(1 + exp(beta * x)) / beta   (x where beta * x > threshold)",
         text_grad="sigmoid(beta * x)   (1 where beta * x > threshold)",
-        properties=Properties(
-            output_range="(0, ∞)",
-            monotonic=True,
-            smooth=True,
-            zero_centered=False,
-            bounded_above=False,
-            bounded_below=True,
-            saturates="left",
-        ),
+        properties=Properties(output_range="(0, ∞)", monotonic=True, smooth=True,
+                              zero_centered=False, bounded_above=False, bounded_below=True,
+                              saturates="left"),
         fast=Fast(kernel=F.softplus),
         torch_ref=F.softplus,
         torch_name="F.softplus",
@@ -224,7 +194,7 @@ register(
         # straddles it
         kinks=lambda beta, threshold: (threshold / beta,),
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -237,17 +207,11 @@ register(
         latex_grad=r"f'(x) = 1 - \sigma(x)",
         text="-log(1 + exp(-x))",
         text_grad="1 - sigmoid(x)",
-        properties=Properties(
-            output_range="(-∞, 0)",
-            monotonic=True,
-            smooth=True,
-            zero_centered=False,
-            bounded_above=True,
-            bounded_below=False,
-            saturates="right",
-        ),
+        properties=Properties(output_range="(-∞, 0)", monotonic=True, smooth=True,
+                              zero_centered=False, bounded_above=True, bounded_below=False,
+                              saturates="right"),
         fast=Fast(kernel=F.logsigmoid),
         torch_ref=F.logsigmoid,
         torch_name="F.logsigmoid",
     )
-)
+)  # fmt: skip

@@ -54,20 +54,14 @@ register(
         r"Jv = s \odot (v - \langle s, v\rangle)",
         text="exp(x_i) / sum_j exp(x_j)",
         text_grad="J v = s * (v - <s, v>),  s = softmax(x)",
-        properties=Properties(
-            output_range="(0, 1)",
-            monotonic=True,
-            smooth=True,
-            zero_centered=False,
-            bounded_above=True,
-            bounded_below=True,
-            saturates="both",
-        ),
+        properties=Properties(output_range="(0, 1)", monotonic=True, smooth=True,
+                              zero_centered=False, bounded_above=True, bounded_below=True,
+                              saturates="both"),
         fast=Fast(kernel=lambda x, dim: F.softmax(x, dim)),
         torch_ref=lambda x, dim: F.softmax(x, dim),
         torch_name="F.softmax",
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -83,17 +77,11 @@ register(
         latex_grad=r"J = I - \mathbf{1} s^\top,\quad Jv = v - \langle s, v\rangle",
         text="x_i - log(sum_j exp(x_j))",
         text_grad="J v = v - <s, v>;  Jᵀ g = g - s * sum(g)",
-        properties=Properties(
-            output_range="(-∞, 0)",
-            monotonic=True,
-            smooth=True,
-            zero_centered=False,
-            bounded_above=True,
-            bounded_below=False,
-            saturates="left",
-        ),
+        properties=Properties(output_range="(-∞, 0)", monotonic=True, smooth=True,
+                              zero_centered=False, bounded_above=True, bounded_below=False,
+                              saturates="left"),
         fast=Fast(kernel=lambda x, dim: F.log_softmax(x, dim)),
         torch_ref=lambda x, dim: F.log_softmax(x, dim),
         torch_name="F.log_softmax",
     )
-)
+)  # fmt: skip

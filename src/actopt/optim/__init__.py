@@ -16,7 +16,7 @@ from ._lion import Lion
 
 # isort: on
 from ._base import ActoptOptimizer
-from ._registry import OptimizerSpec, catalog_rows, get, names, register, spec
+from ._registry import OptimizerSpec, catalog_rows, get, names, register, registered, spec
 
 __all__ = [
     "NAG",
@@ -37,5 +37,6 @@ __all__ = [
     "get",
     "names",
     "register",
+    "registered",
     "spec",
 ]

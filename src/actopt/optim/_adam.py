@@ -16,7 +16,7 @@ from torch import Tensor
 from . import _fused
 from ._base import ActoptOptimizer, Check, check_betas, check_nonneg, check_positive
 from ._ops import Ops
-from ._registry import OptimizerSpec, register
+from ._registry import registered
 from ._transforms import (
     bias_corrections,
     coupled_weight_decay,
@@ -32,6 +32,7 @@ class _AdamBase(ActoptOptimizer):
     """Shared checks, state and the moment/weight-decay prologue of every Adam variant."""
 
     second_moment = "exp_avg_sq"  # the state key of the second statistic (Adamax: exp_inf)
+    adaptive = True
     checks: ClassVar[dict[str, Check]] = {"betas": check_betas, "eps": check_positive}
 
     def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
@@ -61,6 +62,7 @@ class _AdamBase(ActoptOptimizer):
         return group["lr"] / ((v / (1 - beta2**t)).sqrt() + group["eps"])
 
 
+@registered("adam", "Bias-corrected momentum over running RMS.", (torch.optim.Adam, {}))
 class Adam(_AdamBase):
     r"""Adam: momentum on the gradient divided by a running RMS, both bias-corrected.
 
@@ -75,6 +77,10 @@ class Adam(_AdamBase):
     added to g), amsgrad, decoupled_weight_decay (AdamW's decay), maximize, foreach, fused
     (actopt's one-pass CPU kernel).
     """
+
+    rule = "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − η m̂ / (√v̂ + ε)"
+    state_names = ("exp_avg", "exp_avg_sq", "[max_exp_avg_sq]")
+    reference = "Kingma & Ba 2015"
 
     def __init__(
         self,
@@ -141,6 +147,7 @@ class Adam(_AdamBase):
         _fused.launch("adam", buffers, per_tensor, scalars, flags)
 
 
+@registered("adamw", "Adam with decoupled weight decay.", (torch.optim.AdamW, {}))
 class AdamW(Adam):
     r"""AdamW: Adam with decoupled weight decay, w ← w(1 − ηλ) applied to the weights directly.
 
@@ -148,6 +155,8 @@ class AdamW(Adam):
     Hutter 2019). Same arguments as :class:`Adam`; weight_decay defaults to 1e-2.
     """
 
+    rule = "w ← w(1 − ηλ);  then the Adam step"
+    reference = "Loshchilov & Hutter 2019"
     fixed: ClassVar[dict[str, Any]] = {"decoupled_weight_decay": True}
 
     def __init__(
@@ -177,6 +186,7 @@ class AdamW(Adam):
         )
 
 
+@registered("nadam", "Adam with Nesterov momentum.", (torch.optim.NAdam, {}))
 class NAdam(_AdamBase):
     r"""NAdam (Dozat 2016): Adam with Nesterov momentum and a warming momentum schedule.
 
@@ -189,6 +199,9 @@ class NAdam(_AdamBase):
     decoupled_weight_decay, maximize, foreach — as torch.optim.NAdam.
     """
 
+    rule = "Adam with the Nesterov look-ahead: w ← w − η((1−μ)g/(1−Πμ) + μ' m/(1−Πμ')) / (√v̂ + ε)"
+    state_names = ("exp_avg", "exp_avg_sq", "mu_product (scalar)")
+    reference = "Dozat 2016"
     checks: ClassVar[dict[str, Check]] = {"momentum_decay": check_nonneg}
 
     def __init__(
@@ -242,6 +255,7 @@ class NAdam(_AdamBase):
         ops.addcdiv_(params, ms, denom, m_scale)
 
 
+@registered("radam", "Adam with a rectified warm-up of the adaptive step.", (torch.optim.RAdam, {}))
 class RAdam(_AdamBase):
     r"""RAdam (Liu et al. 2020): Adam whose adaptive step is switched on only once the variance
     of v̂ is tractable, and then rectified; before that it is SGD with momentum.
@@ -255,6 +269,10 @@ class RAdam(_AdamBase):
 
     with r_t = √((ρ_t−4)(ρ_t−2)ρ_∞ / ((ρ_∞−4)(ρ_∞−2)ρ_t)). Args as torch.optim.RAdam.
     """
+
+    rule = "Adam step × rectifier r_t once ρ_t > 5, else momentum SGD with m̂"
+    state_names = ("exp_avg", "exp_avg_sq")
+    reference = "Liu et al. 2020"
 
     def __init__(
         self,
@@ -307,6 +325,7 @@ class RAdam(_AdamBase):
             )
 
 
+@registered("adamax", "Adam with the infinity norm.", (torch.optim.Adamax, {}))
 class Adamax(_AdamBase):
     r"""Adamax (Kingma & Ba 2015, §7.1): Adam with the infinity norm in place of the RMS.
 
@@ -316,6 +335,10 @@ class Adamax(_AdamBase):
 
     Args: lr (2e-3), betas, eps (> 0, 1e-8), weight_decay, maximize, foreach.
     """
+
+    rule = "m ← β₁m + (1−β₁)g;  u ← max(β₂u, |g| + ε);  w ← w − η/(1−β₁ᵗ) · m/u"
+    state_names = ("exp_avg", "exp_inf")
+    reference = "Kingma & Ba 2015"
 
     second_moment = "exp_inf"
 
@@ -352,67 +375,3 @@ class Adamax(_AdamBase):
         ops.add_scalar_(abs_g, group["eps"])
         ops.maximum_(us, abs_g)
         ops.addcdiv_(params, ms, us, [-group["lr"] / c for c in bias_corrections(beta1, steps)])
-
-
-register(
-    OptimizerSpec(
-        name="adam",
-        cls=Adam,
-        summary="Bias-corrected momentum over running RMS.",
-        rule="m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − η m̂ / (√v̂ + ε)",
-        state_names=("exp_avg", "exp_avg_sq", "[max_exp_avg_sq]"),
-        reference="Kingma & Ba 2015",
-        adaptive=True,
-        torch_equivalent=(torch.optim.Adam, {}),
-    )
-)
-register(
-    OptimizerSpec(
-        name="adamw",
-        cls=AdamW,
-        summary="Adam with decoupled weight decay.",
-        rule="w ← w(1 − ηλ);  then the Adam step",
-        state_names=("exp_avg", "exp_avg_sq", "[max_exp_avg_sq]"),
-        reference="Loshchilov & Hutter 2019",
-        adaptive=True,
-        torch_equivalent=(torch.optim.AdamW, {}),
-    )
-)
-register(
-    OptimizerSpec(
-        name="nadam",
-        cls=NAdam,
-        summary="Adam with Nesterov momentum.",
-        rule=(
-            "Adam with the Nesterov look-ahead: w ← w − η((1−μ)g/(1−Πμ) + μ' m/(1−Πμ')) / (√v̂ + ε)"
-        ),
-        state_names=("exp_avg", "exp_avg_sq", "mu_product (scalar)"),
-        reference="Dozat 2016",
-        adaptive=True,
-        torch_equivalent=(torch.optim.NAdam, {}),
-    )
-)
-register(
-    OptimizerSpec(
-        name="radam",
-        cls=RAdam,
-        summary="Adam with a rectified warm-up of the adaptive step.",
-        rule="Adam step × rectifier r_t once ρ_t > 5, else momentum SGD with m̂",
-        state_names=("exp_avg", "exp_avg_sq"),
-        reference="Liu et al. 2020",
-        adaptive=True,
-        torch_equivalent=(torch.optim.RAdam, {}),
-    )
-)
-register(
-    OptimizerSpec(
-        name="adamax",
-        cls=Adamax,
-        summary="Adam with the infinity norm.",
-        rule="m ← β₁m + (1−β₁)g;  u ← max(β₂u, |g| + ε);  w ← w − η/(1−β₁ᵗ) · m/u",
-        state_names=("exp_avg", "exp_inf"),
-        reference="Kingma & Ba 2015",
-        adaptive=True,
-        torch_equivalent=(torch.optim.Adamax, {}),
-    )
-)

@@ -11,12 +11,13 @@ from torch import Tensor
 from . import _fused
 from ._base import ActoptOptimizer, Check, check_beta, check_nonneg, check_positive, check_unit
 from ._ops import Ops
-from ._registry import OptimizerSpec, register
+from ._registry import registered
 from ._transforms import coupled_weight_decay, ema_, ema_square_
 
 __all__ = ["Adadelta", "Adagrad", "RMSprop"]
 
 
+@registered("adagrad", "Per-coordinate steps shrinking with summed g².", (torch.optim.Adagrad, {}))
 class Adagrad(ActoptOptimizer):
     r"""AdaGrad: divide each coordinate's step by the root of its summed squared gradients.
 
@@ -31,6 +32,10 @@ class Adagrad(ActoptOptimizer):
     eps (> 0, default 1e-10), maximize, foreach, fused — as torch.optim.Adagrad.
     """
 
+    rule = "s ← s + g²;  w ← w − η g / (√s + ε)"
+    state_names = ("sum",)
+    reference = "Duchi, Hazan & Singer 2011"
+    adaptive = True
     checks: ClassVar[dict[str, Check]] = {
         "lr_decay": check_nonneg,
         "initial_accumulator_value": check_nonneg,
@@ -88,6 +93,7 @@ class Adagrad(ActoptOptimizer):
         return lr / (state["sum"].sqrt() + group["eps"])
 
 
+@registered("adadelta", "AdaGrad with a window and unit-matched steps.", (torch.optim.Adadelta, {}))
 class Adadelta(ActoptOptimizer):
     r"""AdaDelta (Zeiler 2012): AdaGrad with a decaying window and units-matched steps.
 
@@ -102,6 +108,10 @@ class Adadelta(ActoptOptimizer):
     fused (actopt's one-pass CPU kernel; torch.optim.Adadelta has none).
     """
 
+    rule = "v ← ρv + (1−ρ)g²;  Δ = √(u+ε)/√(v+ε)·g;  u ← ρu + (1−ρ)Δ²;  w ← w − ηΔ"
+    state_names = ("square_avg", "acc_delta")
+    reference = "Zeiler 2012"
+    adaptive = True
     checks: ClassVar[dict[str, Check]] = {"rho": check_unit, "eps": check_positive}
 
     def __init__(
@@ -160,6 +170,7 @@ class Adadelta(ActoptOptimizer):
         return group["lr"] * (state["acc_delta"] + eps).sqrt() / (state["square_avg"] + eps).sqrt()
 
 
+@registered("rmsprop", "Divide by a running RMS of gradients.", (torch.optim.RMSprop, {}))
 class RMSprop(ActoptOptimizer):
     r"""RMSProp (Hinton 2012): divide by a running RMS of recent gradients.
 
@@ -175,6 +186,10 @@ class RMSprop(ActoptOptimizer):
     which torch.optim.RMSprop does not have).
     """
 
+    rule = "v ← αv + (1−α)g²;  w ← w − η g / (√v + ε)"
+    state_names = ("square_avg", "[momentum_buffer]", "[grad_avg]")
+    reference = "Hinton, Srivastava & Swersky 2012 (lecture 6e)"
+    adaptive = True
     checks: ClassVar[dict[str, Check]] = {
         "alpha": check_beta,
         "eps": check_positive,
@@ -262,41 +277,3 @@ class RMSprop(ActoptOptimizer):
         if group["centered"]:
             v = v - state["grad_avg"].square()
         return group["lr"] / (v.sqrt() + group["eps"])
-
-
-register(
-    OptimizerSpec(
-        name="adagrad",
-        cls=Adagrad,
-        summary="Per-coordinate steps shrinking with summed g².",
-        rule="s ← s + g²;  w ← w − η g / (√s + ε)",
-        state_names=("sum",),
-        reference="Duchi, Hazan & Singer 2011",
-        adaptive=True,
-        torch_equivalent=(torch.optim.Adagrad, {}),
-    )
-)
-register(
-    OptimizerSpec(
-        name="adadelta",
-        cls=Adadelta,
-        summary="AdaGrad with a window and unit-matched steps.",
-        rule="v ← ρv + (1−ρ)g²;  Δ = √(u+ε)/√(v+ε)·g;  u ← ρu + (1−ρ)Δ²;  w ← w − ηΔ",
-        state_names=("square_avg", "acc_delta"),
-        reference="Zeiler 2012",
-        adaptive=True,
-        torch_equivalent=(torch.optim.Adadelta, {}),
-    )
-)
-register(
-    OptimizerSpec(
-        name="rmsprop",
-        cls=RMSprop,
-        summary="Divide by a running RMS of gradients.",
-        rule="v ← αv + (1−α)g²;  w ← w − η g / (√v + ε)",
-        state_names=("square_avg", "[momentum_buffer]", "[grad_avg]"),
-        reference="Hinton, Srivastava & Swersky 2012 (lecture 6e)",
-        adaptive=True,
-        torch_equivalent=(torch.optim.RMSprop, {}),
-    )
-)

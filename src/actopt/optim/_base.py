@@ -76,6 +76,13 @@ def check_path(name: str, value: Any) -> None:
 class ActoptOptimizer(torch.optim.Optimizer):
     """Base class: lazy state, closures, grads-None skipping, sparse refusal, ``foreach``."""
 
+    #: one-line update rule, per-parameter state ("[x]": optional, "x (scalar)": one number) and
+    #: reference, for the catalog (subclasses set); adaptive: it has an effective
+    #: per-coordinate learning rate (``_effective_lr``)
+    rule: str = ""
+    state_names: tuple[str, ...] = ()
+    reference: str = ""
+    adaptive: bool = False
     #: hyper-parameter → its check; each class declares its own, merged along the hierarchy
     checks: ClassVar[dict[str, Check]] = {
         "lr": check_nonneg,

@@ -10,12 +10,13 @@ from torch import Tensor
 
 from ._base import ActoptOptimizer, Check, check_betas
 from ._ops import Ops
-from ._registry import OptimizerSpec, register
+from ._registry import registered
 from ._transforms import decoupled_weight_decay, ema_
 
 __all__ = ["Lion"]
 
 
+@registered("lion", "Sign of interpolated momentum (program search).", None)
 class Lion(ActoptOptimizer):
     r"""Lion: EvoLved Sign Momentum. Every coordinate moves by exactly ±η per step.
 
@@ -31,6 +32,9 @@ class Lion(ActoptOptimizer):
     maximize, foreach.
     """
 
+    rule = "c = β₁m + (1−β₁)g;  w ← w(1 − ηλ) − η sign(c);  m ← β₂m + (1−β₂)g"
+    state_names = ("exp_avg",)
+    reference = "Chen et al. 2023 (Symbolic Discovery of Optimization Algorithms)"
     checks: ClassVar[dict[str, Check]] = {"betas": check_betas}
 
     def __init__(
@@ -63,17 +67,3 @@ class Lion(ActoptOptimizer):
         decoupled_weight_decay(ops, params, group["lr"], group["weight_decay"])
         ops.add_(params, direction, alpha=-group["lr"])
         ema_(ops, ms, grads, beta2)
-
-
-register(
-    OptimizerSpec(
-        name="lion",
-        cls=Lion,
-        summary="Sign of interpolated momentum (program search).",
-        rule="c = β₁m + (1−β₁)g;  w ← w(1 − ηλ) − η sign(c);  m ← β₂m + (1−β₂)g",
-        state_names=("exp_avg",),
-        reference="Chen et al. 2023 (Symbolic Discovery of Optimization Algorithms)",
-        adaptive=False,
-        torch_equivalent=None,  # torch.optim has no Lion: tested against the paper's program
-    )
-)

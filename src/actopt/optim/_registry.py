@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +11,7 @@ import torch
 
 from .._registry import Registry
 
-__all__ = ["OptimizerSpec", "catalog_rows", "get", "names", "register", "spec"]
+__all__ = ["OptimizerSpec", "catalog_rows", "get", "names", "register", "registered", "spec"]
 
 # arguments that choose how an optimizer runs, not what it computes: accepted, never filled in
 _PATHS = ("maximize", "foreach", "fused")
@@ -21,23 +21,24 @@ _PATHS = ("maximize", "foreach", "fused")
 class OptimizerSpec:
     """An optimizer: its class, update rule, the state it keeps and what it is checked against.
 
-    ``defaults`` (every hyper-parameter's default, read from the constructor) and ``fused``
-    (whether the class takes ``fused=True``) are read off the class, so they cannot drift from
-    it. :meth:`validate` checks hyper-parameters without building anything; :meth:`make` is
-    the one place an optimizer is built from its name.
+    The class describes itself (``rule``, ``state_names``, ``reference``, ``adaptive``), and
+    ``defaults`` (every hyper-parameter's default) and ``fused`` (whether it takes
+    ``fused=True``) are read off its constructor: the spec carries them all, so nothing can
+    drift from the class. :meth:`validate` checks hyper-parameters without building anything;
+    :meth:`make` is the one place an optimizer is built from its name.
     """
 
     name: str
     cls: type[torch.optim.Optimizer]
     summary: str
-    rule: str  # the update in one line, for the catalog
-    state_names: tuple[str, ...]  # per parameter; "[x]" is optional, "x (scalar)" is one number
-    reference: str
-    adaptive: bool  # has an effective per-coordinate learning rate (AdaGrad's η/(√s+ε), …)
     # the torch.optim class and arguments that compute the same update (parity tests); None
     # where torch.optim has none
     torch_equivalent: tuple[type, dict[str, Any]] | None
     aliases: tuple[str, ...] = ()
+    rule: str = field(init=False)  # the update in one line, for the catalog
+    state_names: tuple[str, ...] = field(init=False)  # per parameter
+    reference: str = field(init=False)
+    adaptive: bool = field(init=False)  # an effective per-coordinate lr (AdaGrad's η/(√s+ε), …)
     defaults: dict[str, Any] = field(init=False)
     fused: bool = field(init=False)
 
@@ -50,6 +51,13 @@ class OptimizerSpec:
         }
         object.__setattr__(self, "defaults", found)
         object.__setattr__(self, "fused", "fused" in params)
+        for name, default in (
+            ("rule", ""),
+            ("state_names", ()),
+            ("reference", ""),
+            ("adaptive", False),
+        ):
+            object.__setattr__(self, name, getattr(self.cls, name, default))
 
     @property
     def memory(self) -> str:
@@ -119,6 +127,27 @@ _REGISTRY: Registry[OptimizerSpec] = Registry("optimizer", "actopt.optim.names()
 def register(s: OptimizerSpec) -> OptimizerSpec:
     """Add a spec under its name and aliases (each optimizer module registers its own)."""
     return _REGISTRY.register(s.name, s.aliases, s)
+
+
+def registered(
+    name: str,
+    summary: str,
+    torch_equivalent: tuple[type, dict[str, Any]] | None,
+    *,
+    aliases: tuple[str, ...] = (),
+) -> Callable[[type[torch.optim.Optimizer]], type[torch.optim.Optimizer]]:
+    """A class decorator: register the class it decorates as ``name`` (next to its class).
+
+    >>> @registered("mysgd", "My SGD.", (torch.optim.SGD, {}))     # doctest: +SKIP
+    ... class MySGD(ActoptOptimizer): ...
+    """
+
+    def decorate(cls: type[torch.optim.Optimizer]) -> type[torch.optim.Optimizer]:
+        register(OptimizerSpec(name=name, cls=cls, summary=summary,
+                               torch_equivalent=torch_equivalent, aliases=aliases))  # fmt: skip
+        return cls
+
+    return decorate
 
 
 def names(aliases: bool = False) -> list[str]:

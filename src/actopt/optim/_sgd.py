@@ -15,12 +15,18 @@ from torch import Tensor
 from . import _fused
 from ._base import ActoptOptimizer, Check, check_nonneg, check_unit
 from ._ops import Ops
-from ._registry import OptimizerSpec, register
+from ._registry import registered
 from ._transforms import coupled_weight_decay, momentum_
 
 __all__ = ["NAG", "SGD", "Momentum"]
 
 
+@registered(
+    "sgd",
+    "Plain gradient descent (batch, stochastic or mini-batch).",
+    (torch.optim.SGD, {}),
+    aliases=("gd",),
+)
 class SGD(ActoptOptimizer):
     r"""Gradient descent, optionally with (Nesterov) momentum.
 
@@ -45,6 +51,9 @@ class SGD(ActoptOptimizer):
     tensor([0.8000])
     """
 
+    rule = "w ← w − η g   (momentum, nesterov, dampening: see show)"
+    state_names = ("[momentum_buffer]",)
+    reference = "Robbins & Monro 1951"
     checks: ClassVar[dict[str, Check]] = {"momentum": check_nonneg, "dampening": check_unit}
 
     def __init__(
@@ -103,6 +112,12 @@ class SGD(ActoptOptimizer):
         _fused.launch("sgd", buffers, [first], scalars, flags)
 
 
+@registered(
+    "momentum",
+    "Heavy-ball momentum.",
+    (torch.optim.SGD, {"momentum": 0.9}),
+    aliases=("heavy_ball",),
+)
 class Momentum(SGD):
     r"""Heavy-ball momentum (Polyak 1964): SGD with μ = 0.9 by default.
 
@@ -112,6 +127,9 @@ class Momentum(SGD):
     damps oscillation across them. Arguments as :class:`SGD`.
     """
 
+    rule = "b ← μ b + (1 − d) g;  w ← w − η b"
+    state_names = ("momentum_buffer",)
+    reference = "Polyak 1964"
     fixed: ClassVar[dict[str, Any]] = {"nesterov": False}
 
     def __init__(
@@ -139,6 +157,12 @@ class Momentum(SGD):
         )
 
 
+@registered(
+    "nag",
+    "Nesterov accelerated gradient.",
+    (torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
+    aliases=("nesterov",),
+)
 class NAG(SGD):
     r"""Nesterov accelerated gradient: SGD with Nesterov momentum, μ = 0.9 by default.
 
@@ -155,6 +179,9 @@ class NAG(SGD):
     Arguments as :class:`SGD` (dampening must stay 0).
     """
 
+    rule = "b ← μ b + g;  w ← w − η (g + μ b)"
+    state_names = ("momentum_buffer",)
+    reference = "Nesterov 1983; Sutskever et al. 2013"
     fixed: ClassVar[dict[str, Any]] = {"dampening": 0.0, "nesterov": True}
 
     def __init__(
@@ -178,44 +205,3 @@ class NAG(SGD):
             foreach=foreach,
             fused=fused,
         )
-
-
-register(
-    OptimizerSpec(
-        name="sgd",
-        cls=SGD,
-        summary="Plain gradient descent (batch, stochastic or mini-batch).",
-        rule="w ← w − η g   (momentum, nesterov, dampening: see show)",
-        state_names=("[momentum_buffer]",),
-        reference="Robbins & Monro 1951",
-        adaptive=False,
-        torch_equivalent=(torch.optim.SGD, {}),
-        aliases=("gd",),
-    )
-)
-register(
-    OptimizerSpec(
-        name="momentum",
-        cls=Momentum,
-        summary="Heavy-ball momentum.",
-        rule="b ← μ b + (1 − d) g;  w ← w − η b",
-        state_names=("momentum_buffer",),
-        reference="Polyak 1964",
-        adaptive=False,
-        torch_equivalent=(torch.optim.SGD, {"momentum": 0.9}),
-        aliases=("heavy_ball",),
-    )
-)
-register(
-    OptimizerSpec(
-        name="nag",
-        cls=NAG,
-        summary="Nesterov accelerated gradient.",
-        rule="b ← μ b + g;  w ← w − η (g + μ b)",
-        state_names=("momentum_buffer",),
-        reference="Nesterov 1983; Sutskever et al. 2013",
-        adaptive=False,
-        torch_equivalent=(torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
-        aliases=("nesterov",),
-    )
-)
