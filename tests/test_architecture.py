@@ -4,6 +4,9 @@ is imported to check them)."""
 from __future__ import annotations
 
 import ast
+import glob
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -64,7 +67,9 @@ def _imports(path: Path) -> set[str]:
             for a in node.names:  # "from . import _fused" imports a module, not a name
                 sub = f"{base}.{a.name}"
                 is_module = (SRC.parent / sub.replace(".", "/")).with_suffix(".py").exists()
-                found.add(sub if is_module or (SRC.parent / sub.replace(".", "/")).is_dir() else base)
+                found.add(
+                    sub if is_module or (SRC.parent / sub.replace(".", "/")).is_dir() else base
+                )
     return found
 
 
@@ -85,7 +90,9 @@ def test_imports_point_down_the_layers(module):
         theirs = _package(target)
         if target in UTILITIES or theirs == mine or module in UTILITIES:
             continue
-        assert LAYERS[theirs] < LAYERS[mine], f"{module} imports {target}: {mine} is not above {theirs}"
+        assert LAYERS[theirs] < LAYERS[mine], (
+            f"{module} imports {target}: {mine} is not above {theirs}"
+        )
 
 
 def test_nothing_imports_the_cli_and_activations_and_optim_ignore_each_other():
@@ -124,3 +131,26 @@ def test_report_reads_only_the_stores_side_of_the_bench():
     for module, targets in MODULES.items():
         if _package(module) == "report":
             assert {t for t in targets if _package(t) != "report"} <= allowed, module
+
+
+def _python_310() -> str | None:
+    home = os.path.expanduser("~/.pyenv/versions/3.10*/bin/python")
+    for candidate in ["python3.10", *sorted(glob.glob(home))]:
+        try:
+            done = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"],
+                                  capture_output=True, text=True, timeout=30)  # fmt: skip
+        except OSError:
+            continue
+        if done.returncode == 0 and done.stdout.strip() == "(3, 10)":
+            return candidate
+    return None
+
+
+def test_every_module_imports_under_python_3_10():
+    """The lowest Python pyproject allows (the dependencies stubbed: .ci/py310_imports.py)."""
+    python = _python_310()
+    if python is None:
+        pytest.skip("no Python 3.10 on this machine")
+    script = SRC.parents[1] / ".ci" / "py310_imports.py"
+    done = subprocess.run([python, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -11,6 +11,7 @@ import pytest
 from actopt import activations as A
 from actopt import optim as O
 from actopt.cli import main, parse_value
+from actopt.cli._common import split_top_level
 
 
 def test_activations_table_lists_every_name(capsys):
@@ -58,6 +59,13 @@ def test_bad_input_exits_2_with_one_line(argv, message, capsys):
 def test_parse_value_never_evaluates():
     assert parse_value("3") == 3 and parse_value("0.5") == 0.5 and parse_value("True") is True
     assert parse_value("__import__('os')") == "__import__('os')"  # stays a string
+
+
+def test_lists_split_on_top_level_commas_only():
+    assert split_top_level("relu, max(x, 0),x*tanh(softplus(x))") == [
+        "relu", "max(x, 0)", "x*tanh(softplus(x))"
+    ]  # fmt: skip
+    assert split_top_level(" ,relu,, ") == ["relu"]
 
 
 def test_python_dash_m_and_help():

@@ -263,6 +263,15 @@ def test_invalid_parameters_raise_value_error(name, params, message):
         A.get(name, **params)
 
 
+def test_properties_take_keywords_and_fast_paths_are_one_record():
+    with pytest.raises(TypeError):
+        A.Properties("(0, 1)", True, True, False, True, True, "both")
+    relu = A.spec("relu")
+    assert isinstance(relu.fast, A.Fast) and relu.fast.kernel is not None
+    assert A.spec("step").fast.kernel is None and A.spec("step").fast.forward is not None
+    assert not A.spec("step").module().uses_kernel and A.get("relu").uses_kernel
+
+
 def test_registering_a_duplicate_is_refused():
     with pytest.raises(ValueError, match="already registered"):
         A.register(A.spec("relu"))

@@ -40,6 +40,14 @@ def test_every_catalog_activation_gets_a_verdict(name):
     json.dumps(r.to_dict())  # plain data
 
 
+def test_the_auditor_is_its_own_layer():
+    """actopt.audit is the package and is callable; the catalog no longer carries the audit."""
+    import actopt.audit as audit_package
+
+    assert actopt.audit is audit_package and actopt.audit("relu", timing=False).verdict
+    assert not any(hasattr(A, n) for n in ("audit", "AuditReport", "write_gallery"))
+
+
 @pytest.mark.parametrize("formula, check", [
     ("x", "nonlinear"), ("2*x + 1", "nonlinear"), ("Heaviside(x)", "gradient_signal"),
     ("sign(x)", "gradient_signal"), ("exp(x)", "exploding"), ("x**3", "exploding"),

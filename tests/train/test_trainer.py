@@ -217,3 +217,14 @@ def test_replace_validates_what_changes_and_trusts_the_rest(monkeypatch):
     assert (sgd.lr, sgd.opt_params["momentum"]) == (1e-3, 0.0)
     with pytest.raises(ValueError, match="unknown run field"):
         spec.replace(colour="red")
+
+
+def test_the_loop_builds_its_optimizer_through_the_spec(monkeypatch):
+    """OptimizerSpec.make is the one place an optimizer is built from a name."""
+    built = []
+    real = O.OptimizerSpec.make
+    monkeypatch.setattr(O.OptimizerSpec, "make", lambda s, ps, **h: built.append((s.name, h))
+                        or real(s, ps, **h))  # fmt: skip
+    spec = RunSpec(**{**TOY, "epochs": 1}, opt="heavy_ball", lr=0.05)
+    assert run(spec).status == "ok"
+    assert built == [("momentum", {"lr": 0.05, **spec.opt_params})]
