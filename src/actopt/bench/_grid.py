@@ -167,7 +167,7 @@ def grid_with_overrides(base: dict[str, Any], **flags: Any) -> Grid:
     own_lr = [
         e.get("name") for e in _entries(base.get("opt", [])) if isinstance(e, dict) and "lr" in e
     ]
-    if "lr" in base and own_lr:
+    if base.get("lr") is not None and own_lr:
         raise ValueError(f"lr: given at the top level (one lr for every optimizer) and for "
                          f"{', '.join(map(str, own_lr))} in [[opt]]: keep one")  # fmt: skip
     d = {**DEFAULT_GRID, **given}
@@ -227,7 +227,7 @@ def _seeds(value: Any) -> tuple[int, ...]:
 
 def _optimizers(d: dict[str, Any]) -> list[dict[str, Any]]:
     """Each ``[[opt]]`` entry as RunSpec fields, with the one lr rule applied."""
-    out = []
+    out, every = [], d.get("lr")  # a top-level lr: every optimizer's
     for entry in _entries(d["opt"]):
         if isinstance(entry, str):
             entry = {"name": entry}
@@ -235,7 +235,7 @@ def _optimizers(d: dict[str, Any]) -> list[dict[str, Any]]:
             raise ValueError(f"opt: each entry is a name or a table with 'name', got {entry!r}")
         params = dict(entry)
         name, lr = params.pop("name"), params.pop("lr", None)
-        out.append({"opt": name, "lr": d.get("lr", lr), "opt_params": params})
+        out.append({"opt": name, "lr": lr if every is None else every, "opt_params": params})
     return out
 
 
