@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
@@ -30,10 +30,10 @@ __all__ = [
     "report",
     "train",
 ]
-_SUBPACKAGES = frozenset(__all__) - {"__version__", "audit"}
+_SUBPACKAGES = frozenset(__all__) - {"__version__"}  # audit: a callable package
 
 if TYPE_CHECKING:  # for type checkers and editors, which do not run __getattr__
-    from . import activations, bench, data, landscapes, models, optim, report, train
+    from . import activations, audit, bench, data, landscapes, models, optim, report, train
 
 
 def __getattr__(name: str) -> ModuleType:
@@ -44,10 +44,3 @@ def __getattr__(name: str) -> ModuleType:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
-
-
-def audit(target: Any, **kwargs: Any) -> Any:
-    """Audit an activation (catalog name, formula or spec): see ``actopt.activations.audit``."""
-    from .activations import audit as _audit
-
-    return _audit(target, **kwargs)

@@ -373,8 +373,16 @@ def _cached(text: str, items: tuple[tuple[str, Any], ...]) -> ActivationSpec:
         latex_grad=sp.latex(deriv),
         text=str(expr),
         text_grad=str(deriv),
-        # measured, not declared: see actopt.activations.audit for the numbers behind them
-        properties=Properties("measured by audit", False, not kinks, False, False, False, "?"),
+        # measured, not declared: actopt.audit gives the numbers behind them
+        properties=Properties(
+            output_range="measured by audit",
+            monotonic=False,
+            smooth=not kinks,
+            zero_centered=False,
+            bounded_above=False,
+            bounded_below=False,
+            saturates="?",
+        ),
         summary=f"user formula, f'(x) derived symbolically by sympy: {deriv}",
         params=params,
         values={"learnable": learnable},

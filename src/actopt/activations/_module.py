@@ -9,12 +9,13 @@ as timm's memory-efficient activations do.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
-from ._spec import ActivationSpec
+if TYPE_CHECKING:  # a spec builds its module (ActivationSpec.module): no import back at run time
+    from ._spec import ActivationSpec
 
 __all__ = ["Activation", "SpecFunction"]
 
@@ -35,7 +36,7 @@ class SpecFunction(torch.autograd.Function):
         params.update({n: _broadcast_param(t, x) for n, t in zip(names, tensors, strict=True)})
         ctx.spec, ctx.names = spec, names
         ctx.save_for_backward(x, *tensors)  # x only: intermediates are recomputed in backward
-        return (spec.fast_fn or spec.fn)(x, **params)
+        return (spec.fast.forward or spec.fn)(x, **params)
 
     @staticmethod
     def backward(ctx: Any, g: torch.Tensor):
@@ -46,8 +47,8 @@ class SpecFunction(torch.autograd.Function):
         params.update(zip(ctx.names, shaped, strict=True))
         wanted = ctx.needs_input_grad[3:]
         # the fused grads work in place, so only when no graph is built (not for double backward)
-        if spec.grads is not None and not spec.vector and not torch.is_grad_enabled():
-            df, dparams = spec.grads(x, **params)
+        if spec.fast.grads is not None and not spec.vector and not torch.is_grad_enabled():
+            df, dparams = spec.fast.grads(x, **params)
         else:
             df = None
             dparams = {
@@ -82,7 +83,7 @@ class Activation(nn.Module):
     ``state_dict`` and reach the optimizer.
 
     ``inplace=True`` (as timm passes it) overwrites the input, as ``nn.ReLU(inplace=True)`` does,
-    where torch has an in-place kernel for the activation (``spec.kernel_inplace``: relu,
+    where torch has an in-place kernel for the activation (``spec.fast.inplace``: relu,
     leaky_relu, elu, …) and no parameter is trained; elsewhere it is accepted and ignored
     (``self.inplace`` says which). Results and gradients are the same either way.
     """
@@ -97,11 +98,12 @@ class Activation(nn.Module):
             count = int(spec.values.get("num_parameters", 1))
             init = torch.full((count,), float(spec.values[name]))
             self.register_parameter(self._tensor_name(name), nn.Parameter(init))
-        use_kernel = spec.kernel is not None and (not self._names or spec.kernel_takes_tensors)
-        if use_kernel and spec.kernel_applies is not None:
-            use_kernel = spec.kernel_applies(spec.values)
+        fast = spec.fast
+        use_kernel = fast.kernel is not None and (not self._names or fast.takes_tensors)
+        if use_kernel and fast.applies is not None:
+            use_kernel = fast.applies(spec.values)
         self.uses_kernel = use_kernel
-        self.inplace = inplace and use_kernel and spec.kernel_inplace
+        self.inplace = inplace and use_kernel and fast.inplace
 
     @staticmethod
     def _tensor_name(name: str) -> str:
@@ -112,7 +114,9 @@ class Activation(nn.Module):
         if self.uses_kernel:
             params = dict(self.spec.values)
             params.update(zip(self._names, tensors, strict=True))
-            kernel = (self.spec.train_kernel if self.training else None) or self.spec.kernel
+            kernel = (
+                self.spec.fast.train_kernel if self.training else None
+            ) or self.spec.fast.kernel
             return kernel(x, **params, inplace=True) if self.inplace else kernel(x, **params)
         return SpecFunction.apply(x, self.spec, self._names, *tensors)
 

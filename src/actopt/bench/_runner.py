@@ -59,7 +59,8 @@ def _work(spec: dict, data_dir: str | None, download: bool) -> dict:
     from ..train import run
 
     started = time.time()
-    result = run(RunSpec.from_dict(spec), data_dir=data_dir, download=download)
+    # the driver validated this spec when the grid was made: taken as it is
+    result = run(RunSpec.from_canonical(spec), data_dir=data_dir, download=download)
     return {"result": result.to_dict(), "started": started}
 
 
@@ -151,11 +152,15 @@ def _ray_work(spec: dict, data_dir: str | None, download: bool, threads: int) ->
 def _preflight(grid: Grid) -> None:
     """Load every file-backed dataset once (downloading if needed) so a missing one fails
     before any run. Generated ones (mnist1d, the toys) cannot be missing and are skipped."""
-    for name in (d for d in grid.data if d in ("mnist", "fashion-mnist")):
+    from .. import data
+
+    for config in {c.data: c for c in grid.configs}.values():
+        if not data.spec(config.data).needs_files:
+            continue
         try:
-            load_data(RunSpec(data=name), grid.data_dir, quiet=False, download=grid.download)
+            load_data(config, grid.data_dir, quiet=False, download=grid.download)
         except Exception as e:
-            raise BenchError(f"dataset {name}: {e}") from None
+            raise BenchError(f"dataset {config.data}: {e}") from None
 
 
 class _Interrupts:
@@ -226,7 +231,7 @@ def _interrupt(backend, store: Store, role: str, summary: Summary) -> None:
     raise BenchInterrupted(f"interrupted: {len(flying)} run(s) in flight marked interrupted")
 
 
-def _choose_lr(results: list[RunResult]) -> tuple[float | None, list[dict]]:
+def _choose(results: list[RunResult]) -> tuple[RunSpec | None, list[dict]]:
     """The tuning run with the best validation accuracy (then loss); never test data."""
     table = [{"lr": r.spec.lr, "status": r.status, "val_acc": r.final.get("val_acc"),
               "val_loss": r.final.get("val_loss")} for r in results]  # fmt: skip
@@ -234,7 +239,7 @@ def _choose_lr(results: list[RunResult]) -> tuple[float | None, list[dict]]:
     if not ok:
         return None, table
     best = max(ok, key=lambda r: (r.final["val_acc"], -r.final["val_loss"]))
-    return best.spec.lr, table
+    return best.spec, table
 
 
 def run_grid(
@@ -252,8 +257,7 @@ def run_grid(
     _preflight(grid)
     cores = os.cpu_count() or 1
     tuning = grid.tuning_runs() if grid.tune else {}
-    final_count = len(grid.runs())
-    n_total = final_count + sum(len(v) for v in tuning.values())
+    n_total = len(grid.runs) + sum(len(v) for v in tuning.values())
     summary = Summary(total=n_total)
     workers = max(1, min(workers or cores, n_total))
     threads = max(1, cores // workers)
@@ -266,21 +270,21 @@ def run_grid(
             RayBackend(address, threads) if backend == "ray" else LocalBackend(workers, threads)
         )
         try:
-            lrs: dict[tuple, float] = {}
+            runs = list(grid.runs)
             if tuning:
                 flat = [s for specs in tuning.values() for s in specs]
                 list(_execute(flat, "tune", grid, store, engine, summary, notify, stop, workers))
                 rows = {r["run_id"]: r for r in store.rows("tune")}
-                choice = {}
+                chosen, choice = {}, {}
                 for key, specs in tuning.items():
                     results = [Store.result(rows[s.run_id]) for s in specs if s.run_id in rows]
-                    lr, table = _choose_lr(results)
-                    if lr is not None:
-                        lrs[key] = lr
-                    choice["/".join(key)] = {"lr": lr, "candidates": table}
+                    best, table = _choose(results)
+                    if best is not None:
+                        chosen[key] = best
+                    choice[key] = {"lr": best.lr if best else None, "candidates": table}
                 store.set_meta("tuning", choice)
                 summary.tuning = choice
-            runs = grid.runs(lrs)
+                runs = grid.final_runs(chosen)
             store.set_meta("run_ids", [s.run_id for s in runs])
             list(_execute(runs, "run", grid, store, engine, summary, notify, stop, workers))
         finally:

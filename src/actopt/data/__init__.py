@@ -14,10 +14,11 @@ Image sets are read from ``--data-dir``, ``$ACTOPT_DATA`` or ``~/.cache/actopt``
 from ._dataset import Dataset
 from ._download import ChecksumError, DownloadError
 from ._idx import IDXError, parse_idx
-from ._registry import DatasetSpec, load, names, spec
+from ._registry import FILE_OPTIONS, DatasetSpec, load, names, spec
 from ._vision import MIRRORS, SHA256, data_dir
 
 __all__ = [
+    "FILE_OPTIONS",
     "MIRRORS",
     "SHA256",
     "ChecksumError",

@@ -6,7 +6,6 @@
 ('ok', 0.87)
 """
 
-from ._compare import compare_activations
 from ._diagnostics import SATURATION_THRESHOLD, Diagnostics, Record
 from ._loop import evaluate, load_data, resolve_device, run
 from ._result import STATUSES, RunResult, environment
@@ -22,7 +21,6 @@ __all__ = [
     "Record",
     "RunResult",
     "RunSpec",
-    "compare_activations",
     "environment",
     "evaluate",
     "load_data",

@@ -49,7 +49,7 @@ def load_data(
     spec: RunSpec, data_dir: str | None = None, quiet: bool = True, download: bool = True
 ) -> Dataset:
     options = dict(spec.data_options)
-    if spec.data in ("mnist", "fashion-mnist"):
+    if data_lib.spec(spec.data).needs_files:
         options.update(data_dir=data_dir, quiet=quiet, download=download)
     return data_lib.load(spec.data, val_fraction=spec.val_fraction, **options)
 
@@ -84,10 +84,7 @@ def _build(spec: RunSpec, ds: Dataset, device: torch.device):
         depth=spec.depth, width=spec.width, act=spec.act, act_params=spec.act_params,
         init=spec.init, norm=spec.norm, dropout=spec.dropout,
     ).to(device)  # fmt: skip
-    hyper = dict(spec.opt_params)
-    if spec.lr is not None:
-        hyper["lr"] = spec.lr
-    opt = optim.get(spec.opt)(model.parameters(), **hyper)
+    opt = optim.spec(spec.opt).make(model.parameters(), lr=spec.lr, **spec.opt_params)
     return model, opt
 
 
