@@ -32,7 +32,7 @@ export function sequential(t) {
 
 // Paint a square picture of n×n values (row 0 on top) into a canvas, scaled to w×h.
 // `value(i)` gives a number in [-1, 1]; discretize snaps to the sign.
-export function paintGrid(canvas, values, n, { scale = 1, discretize = false } = {}) {
+export function paintGrid(canvas, values, n, { scale = 1, discretize = false, soft = 1 } = {}) {
   const off = paintGrid.off || (paintGrid.off = document.createElement("canvas"));
   off.width = n;
   off.height = n;
@@ -41,7 +41,7 @@ export function paintGrid(canvas, values, n, { scale = 1, discretize = false } =
   for (let i = 0; i < n * n; i++) {
     let v = values[i] * scale;
     if (discretize) v = v > 0 ? 1 : v < 0 ? -1 : 0;
-    const c = diverging(v);
+    const c = diverging(v * soft); // soft < 1: paler, so the data points stand out
     img.data[4 * i] = c[0];
     img.data[4 * i + 1] = c[1];
     img.data[4 * i + 2] = c[2];

@@ -179,7 +179,6 @@ export class LandscapeTab {
     ctx.drawImage(this.background, 0, 0, W, H);
     const [[x0, x1], [y0, y1]] = m.window;
     const X = (x) => ((x - x0) / (x1 - x0)) * W, Y = (y) => H - ((y - y0) / (y1 - y0)) * H;
-    for (const [mx, my] of m.minima) this.star(ctx, X(mx), Y(my));
     m.runs.forEach((r, i) => {
       const path = m.arrays[`path${i}`];
       const n = path.length / 2;
@@ -199,6 +198,7 @@ export class LandscapeTab {
       ctx.arc(X(path[2 * k]), Y(path[2 * k + 1]), 4, 0, 2 * Math.PI);
       ctx.fill();
     });
+    for (const [mx, my] of m.minima) this.star(ctx, X(mx), Y(my));
     ctx.fillStyle = "#fff";
     ctx.strokeStyle = "#000";
     ctx.beginPath();

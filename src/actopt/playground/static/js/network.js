@@ -86,7 +86,7 @@ export class Network {
     this.nodes.push([{ el: outNode, canvas: outCanvas }]);
 
     this.root.replaceChildren(layersHead, el("div.diagram", {}, this.links, columns));
-    requestAnimationFrame(() => this.layout());
+    requestAnimationFrame(() => { this.layout(); if (this.lastWeights) this.drawLinks(this.lastWeights); });
   }
 
   cells(structure) {
@@ -98,12 +98,12 @@ export class Network {
     const field = `${key}.layers.${li}`;
     const names = app.hello.activations.map((a) => a.name);
     const isFormula = !names.includes(layer.act);
-    const select = el("select.act", { "data-field": `${field}.act`, title: "activation of this layer" },
+    const select = el("select.act", { title: "activation of this layer" },
       ...names.map((n) => el("option", { value: n, text: n, selected: n === layer.act })),
       el("option", { value: FORMULA, text: FORMULA, selected: isFormula }));
     const formula = el(`input.formula${isFormula ? "" : ".hidden"}`, {
       type: "text", value: isFormula ? layer.act : "", placeholder: "e.g. x*tanh(softplus(x))",
-      spellcheck: false, "data-field": `${field}.act`, title: "a formula in x: press Enter to use it",
+      spellcheck: false, title: "a formula in x: press Enter to use it",
     });
     const info = app.hello.activations.find((a) => a.name === layer.act);
     const hasParams = isFormula || (info && info.params.length);
@@ -152,13 +152,14 @@ export class Network {
   layout() {
     // node centres relative to the diagram, for the links
     const box = this.links.parentElement.getBoundingClientRect();
-    setCanvasSize(this.links, box.width, box.height);
+    if (!this.box || this.box.width !== box.width || this.box.height !== box.height) {
+      setCanvasSize(this.links, box.width, box.height);
+    }
     this.box = box;
     this.centres = this.nodes.map((col) => col.map(({ el: n }) => {
       const r = n.querySelector("canvas").getBoundingClientRect();
       return { l: r.left - box.left, r: r.right - box.left, y: r.top - box.top + r.height / 2 };
     }));
-    if (this.lastWeights) this.drawLinks(this.lastWeights);
   }
 
   paint(canvas, values, scale) {
@@ -167,6 +168,7 @@ export class Network {
   }
 
   update(head, arrays, view) {
+    this.layout(); // cheap, and follows anything that moved (an error message, a resize)
     const p = `${this.key}.`;
     const neurons = arrays[`${p}neurons`], scales = arrays[`${p}scales`];
     if (neurons) {

@@ -70,7 +70,7 @@ export class Output {
     const [x0, x1, y0, y1] = s.data.window;
     const ctx = this.picture.getContext("2d");
     if (s.data.dims === 1) this.drawCurve(ctx, x0, x1, y0, y1);
-    else paintGrid(this.picture, this.out, 64, { discretize: view.discretize });
+    else paintGrid(this.picture, this.out, 64, { discretize: view.discretize, soft: 0.62 });
     const X = (x) => ((x - x0) / (x1 - x0)) * SIZE;
     const Y = (y) => SIZE - ((y - y0) / (y1 - y0)) * SIZE;
     const points = (xs, ys, test) => {
@@ -80,7 +80,7 @@ export class Output {
         const color = s.data.task === "classification" ? CLASS_COLORS[ys[i] > 0.5 ? 1 : 0]
           : css(diverging(ys[i]));
         ctx.beginPath();
-        ctx.arc(px, py, 2.6, 0, 2 * Math.PI);
+        ctx.arc(px, py, 3, 0, 2 * Math.PI);
         ctx.fillStyle = color;
         ctx.fill();
         ctx.lineWidth = test ? 1.2 : 0.8;
