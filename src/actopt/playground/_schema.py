@@ -29,7 +29,9 @@ class ProtocolError(ValueError):
 
 def obj(value: Any, field: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise ProtocolError(f"{field or 'message'} must be an object, got {_kind(value)}", field)
+        raise ProtocolError(
+            f"{field or 'message'} must be an object, got {_kind(value)}", field or None
+        )
     return value
 
 
@@ -46,7 +48,9 @@ def check_keys(
         )
     missing = [k for k in required if k not in value]
     if missing:
-        raise ProtocolError(f"missing field(s) {', '.join(missing)}{where}", _join(field, missing[0]))
+        raise ProtocolError(
+            f"missing field(s) {', '.join(missing)}{where}", _join(field, missing[0])
+        )
 
 
 def number(
@@ -79,7 +83,9 @@ def text(value: Any, field: str, max_len: int) -> str:
     if not isinstance(value, str):
         raise ProtocolError(f"{field} must be a string, got {_kind(value)}", field)
     if len(value) > max_len:
-        raise ProtocolError(f"{field} is too long ({len(value)} characters, limit {max_len})", field)
+        raise ProtocolError(
+            f"{field} is too long ({len(value)} characters, limit {max_len})", field
+        )
     return value
 
 
