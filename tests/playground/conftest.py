@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 from actopt.playground import create_app, unpack
 
 LOCAL = "http://127.0.0.1"  # the app only answers to local host names
+WS = "ws://127.0.0.1/ws"  # websocket_connect does not use base_url
 
 
 def receive(ws) -> dict[str, Any]:

@@ -229,13 +229,15 @@ class _Live:
             t0 = loop.time()
             if self.steps_per_s:
                 tokens = min(tokens + (t0 - last) * self.steps_per_s, max(1.0, self.steps_per_s))
+                last = t0
                 n = math.floor(tokens)
                 tokens -= n
-                if n:
-                    await self.work(s.advance, n)
+                if not n:  # slower than one step a frame: wait, send nothing new
+                    await asyncio.sleep(interval)
+                    continue
+                await self.work(s.advance, n)
             else:
                 await self.work(s.advance, 10**9, interval * _TRAIN_SHARE)
-            last = t0
             await self.send(await self.work(s.frame))
             if s.status != "ok":
                 self.playing = False
