@@ -41,6 +41,7 @@ def _bind(host: str, port: int) -> socket.socket:
     except OSError as e:
         sock.close()
         raise PortInUse(f"cannot listen on {host}:{port}: {e.strerror}") from None
+    sock.listen(128)  # from now on connections wait in the backlog until uvicorn serves them
     sock.set_inheritable(True)
     return sock
 

@@ -74,10 +74,10 @@ class Session:
         return bad[0].status if bad else "ok"
 
     def advance(self, max_steps: int, budget_s: float = float("inf")) -> int:
-        """Train every model the same number of steps: the first for up to ``max_steps`` or
-        ``budget_s`` seconds, the others to match it."""
+        """Train every model the same number of steps, up to ``max_steps``, in about
+        ``budget_s`` seconds: the first for its share of the time, the others to match it."""
         first, *others = self.trainers.values()
-        steps = first.train(max_steps, time.perf_counter() + budget_s)
+        steps = first.train(max_steps, time.perf_counter() + budget_s / len(self.trainers))
         for t in others:
             t.train(steps)
         return steps
