@@ -51,7 +51,7 @@ def receive(ws) -> dict:
     m = ws.recv()
     if isinstance(m, str):
         return json.loads(m)
-    header, arrays = unpack(m)
+    header, _ = unpack(m)
     return {**header, "bytes": len(m)}
 
 
@@ -76,7 +76,11 @@ def measure(url: str, config: dict, neurons: bool, seconds: float) -> dict[str, 
             size += last["bytes"]
         ws.send(json.dumps({"type": "pause"}))
     steps = last["runs"]["a"]["step"] - first["runs"]["a"]["step"]
-    return {"steps/s": steps / elapsed, "frames/s": frames / elapsed, "kB/frame": size / frames / 1e3}
+    return {
+        "steps/s": steps / elapsed,
+        "frames/s": frames / elapsed,
+        "kB/frame": size / frames / 1e3,
+    }
 
 
 def main() -> None:
@@ -107,7 +111,9 @@ def main() -> None:
         table.add_row(name, f"{med['steps/s']:.0f}", f"{med['frames/s']:.1f}",
                       f"{med['kB/frame']:.1f}", per)  # fmt: skip
     Console().print(table)
-    print(f"load average (1 min) before {load0[0]:.2f}, after {load1[0]:.2f}; {os.cpu_count()} cores")
+    print(
+        f"load average (1 min) before {load0[0]:.2f}, after {load1[0]:.2f}; {os.cpu_count()} cores"
+    )
 
 
 if __name__ == "__main__":

@@ -15,9 +15,13 @@ from pathlib import Path
 
 import pytest
 
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright not installed (dev extra)")
+playwright = pytest.importorskip(
+    "playwright.sync_api", reason="playwright not installed (dev extra)"
+)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (.ci/run installs it)")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium not installed (.ci/run installs it)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +107,9 @@ def test_play_the_test_loss_falls_and_the_boundary_changes(context, server, shot
     assert pixels(page, "a-boundary") != picture0
     step = number(page, "#step")
     page.click("#step-button")
-    page.wait_for_function(f"Number(document.getElementById('step').textContent.replace(/,/g, '')) === {step + 1}")
+    page.wait_for_function(
+        f"Number(document.getElementById('step').textContent.replace(/,/g, '')) === {step + 1}"
+    )
 
 
 def test_formula_is_plotted_and_a_bad_one_is_an_inline_error(context, server, shots):
@@ -113,10 +119,10 @@ def test_formula_is_plotted_and_a_bad_one_is_an_inline_error(context, server, sh
     page.locator("select.act").nth(0).select_option("formula…")
     page.locator("input.formula").nth(0).fill("x*tanh(softplus(x))")
     page.locator("input.formula").nth(0).press("Enter")
+    page.wait_for_function("window.playground.config.a.layers[0].act === 'x*tanh(softplus(x))'")
     page.wait_for_function(
-        "window.playground.config.a.layers[0].act === 'x*tanh(softplus(x))'")
-    page.wait_for_function("b => document.querySelector('canvas.actplot').toDataURL() !== b",
-                           arg=before)  # the new f and f′ are drawn
+        "b => document.querySelector('canvas.actplot').toDataURL() !== b", arg=before
+    )  # the new f and f′ are drawn
     page.click("#play")
     wait_steps(page, 50)
     page.locator("select.act").nth(1).select_option("formula…")

@@ -182,13 +182,19 @@ BAD_MESSAGES = [
     (msg(type="landscape", function="banana", runs=[{"opt": "sgd"}]), "function", "unknown"),
     (msg(type="landscape", runs=[]), "runs", "1 to 6"),
     (msg(type="landscape", runs=[{"opt": "sgd"}] * 7), "runs", "1 to 6"),
-    (msg(type="landscape", runs=[{"opt": "adagrad", "momentum": 0.9}]), "runs.0.momentum",
-     "no momentum"),
+    (
+        msg(type="landscape", runs=[{"opt": "adagrad", "momentum": 0.9}]),
+        "runs.0.momentum",
+        "no momentum",
+    ),
     (msg(type="landscape", runs=[{"opt": "sgd", "lr": 0}]), "runs.0.lr", "(0, 100]"),
     (msg(type="landscape", start=[100, 100], runs=[{"opt": "sgd"}]), "start", "outside"),
     (msg(type="landscape", steps=5000, runs=[{"opt": "sgd"}]), "steps", "[1, 2000]"),
-    (msg(type="landscape", params={"kappa": "x"}, function="quadratic", runs=[{"opt": "sgd"}]),
-     "params.kappa", "finite number"),
+    (
+        msg(type="landscape", params={"kappa": "x"}, function="quadratic", runs=[{"opt": "sgd"}]),
+        "params.kappa",
+        "finite number",
+    ),
 ]
 
 

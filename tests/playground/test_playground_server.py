@@ -8,16 +8,16 @@ import time
 
 import pytest
 import torch
-from conftest import LOCAL, WS, opened, receive, until
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from actopt import activations as A
 from actopt import optim as O
 from actopt.playground import MAX_MESSAGE_BYTES, STATIC, create_app
+from conftest import LOCAL, WS, opened, receive, until
 
-SPIRALS = {"data": {"name": "spirals"},
-           "a": {"layers": [{"units": 8, "act": "tanh"}] * 4, "opt": "adam", "hyper": {"lr": 0.01}}}  # fmt: skip
+NET = {"layers": [{"units": 8, "act": "tanh"}] * 4, "opt": "adam", "hyper": {"lr": 0.01}}
+SPIRALS = {"data": {"name": "spirals"}, "a": NET}
 
 
 def send(ws, **message) -> None:
@@ -26,7 +26,9 @@ def send(ws, **message) -> None:
 
 def test_page_and_static_files(client):
     page = client.get("/")
-    assert page.status_code == 200 and '<script type="module" src="/static/js/main.js">' in page.text
+    assert (
+        page.status_code == 200 and '<script type="module" src="/static/js/main.js">' in page.text
+    )
     for path in sorted(STATIC.rglob("*.*")):
         rel = path.relative_to(STATIC).as_posix()
         r = client.get(f"/static/{rel}")
@@ -37,7 +39,9 @@ def test_page_and_static_files(client):
 def test_no_cdn_and_no_build_step():
     for path in STATIC.rglob("*.*"):
         text = path.read_text()
-        assert "http://" not in text.replace("http://www.w3.org", "") and "https://" not in text, path
+        assert "http://" not in text.replace("http://www.w3.org", "") and "https://" not in text, (
+            path
+        )
     assert not (STATIC / "package.json").exists()
 
 
@@ -47,8 +51,9 @@ def test_foreign_host_names_are_refused(client):
 
 def test_cross_origin_websocket_is_refused(client):
     """Any web page may open a WebSocket to localhost: only the playground's own page is let in."""
-    with pytest.raises(WebSocketDisconnect) as e, client.websocket_connect(
-        WS, headers={"origin": "http://evil.example"}
+    with (
+        pytest.raises(WebSocketDisconnect) as e,
+        client.websocket_connect(WS, headers={"origin": "http://evil.example"}),
     ):
         pass
     assert e.value.code == 1008  # refused before the handshake (a real server answers 403)
@@ -139,15 +144,17 @@ def test_save_trains_with_the_engine_into_the_store(client, tmp_path):
         saving = until(ws, "saving")
         saved = until(ws, "saved")
     assert saved["run_id"] == saving["run_id"] and saved["status"] == "ok"
-    rows = sqlite3.connect(saved["path"]).execute("SELECT run_id, status, role FROM runs").fetchall()
+    rows = (
+        sqlite3.connect(saved["path"]).execute("SELECT run_id, status, role FROM runs").fetchall()
+    )
     assert rows == [(saved["run_id"], "ok", "run")]
 
 
 def test_landscape(client):
     with client.websocket_connect(WS) as ws:
         opened(ws)
-        send(ws, type="landscape", id=4, function="rosenbrock", steps=50,
-             runs=[{"opt": "sgd", "lr": 0.001}, {"opt": "adam", "lr": 0.05, "momentum": 0.8}])  # fmt: skip
+        runs = [{"opt": "sgd", "lr": 0.001}, {"opt": "adam", "lr": 0.05, "momentum": 0.8}]
+        send(ws, type="landscape", id=4, function="rosenbrock", steps=50, runs=runs)
         m = until(ws, "landscape")
     assert m["id"] == 4 and m["arrays"]["height"].shape == (160, 160)
     assert m["arrays"]["path0"].shape == (51, 2) and m["runs"][1]["hyper"]["betas"] == [0.8, 0.999]
@@ -162,10 +169,16 @@ BAD = [
     (json.dumps({"type": "step", "n": 0}), "n", "[1, 1000]"),
     (json.dumps({"type": "step", "n": 3, "force": True}), "force", "unknown field"),
     (json.dumps({"type": "warp"}), "type", "must be one of"),
-    (json.dumps({"type": "config", "id": 3, "config": {"a": {"layers": [{"units": 99}]}}}),
-     "a.layers.0.units", "[1, 16]"),
-    (json.dumps({"type": "config", "config": {"a": {"layers": [{"act": "x*foo(x)"}]}}}),
-     "a.layers.0.act", "unknown function"),
+    (
+        json.dumps({"type": "config", "id": 3, "config": {"a": {"layers": [{"units": 99}]}}}),
+        "a.layers.0.units",
+        "[1, 16]",
+    ),
+    (
+        json.dumps({"type": "config", "config": {"a": {"layers": [{"act": "x*foo(x)"}]}}}),
+        "a.layers.0.act",
+        "unknown function",
+    ),
     (json.dumps({"type": "ping", "pad": "x" * MAX_MESSAGE_BYTES}), None, "too large"),
 ]
 

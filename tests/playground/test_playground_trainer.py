@@ -26,9 +26,8 @@ from actopt.playground._trainer import GRID
 
 
 def spirals(**model):
-    layers = [{"units": 8, "act": "tanh"}] * 4
-    return parse_config({"data": {"name": "spirals"},
-                         "a": {"layers": layers, "opt": "adam", "hyper": {"lr": 0.01}, **model}})  # fmt: skip
+    net = {"layers": [{"units": 8, "act": "tanh"}] * 4, "opt": "adam", "hyper": {"lr": 0.01}}
+    return parse_config({"data": {"name": "spirals"}, "a": {**net, **model}})
 
 
 def frame(session: Session) -> tuple[dict, dict]:
@@ -86,7 +85,9 @@ def test_pictures_cover_every_neuron():
     s = Session(parse_config({"a": {"layers": [{"units": 5}, {"units": 3, "act": "relu"}]}}))
     head, arrays = frame(s)
     assert arrays["a.out"].shape == (GRID * GRID,)
-    assert arrays["a.neurons"].shape == (8, (GRID // 2) ** 2) and arrays["a.neurons"].dtype == np.int8
+    assert (
+        arrays["a.neurons"].shape == (8, (GRID // 2) ** 2) and arrays["a.neurons"].dtype == np.int8
+    )
     assert [arrays[f"a.w{i}"].shape for i in range(3)] == [(5, 2), (3, 5), (2, 3)]
     # each neuron's picture is its own output over the grid, scaled into int8
     t = s.trainers["a"]
@@ -125,7 +126,7 @@ def test_data_sets_are_standardised_and_split(name):
     assert len(d.dataset.y_train) == 210 and len(d.dataset.y_test) == 90
     used = x[:, : DATASETS[name].dims]
     assert torch.allclose(used.mean(0), torch.zeros(DATASETS[name].dims), atol=1e-5)
-    x0, x1, y0, y1 = d.window
+    x0, x1, _, _ = d.window
     assert x0 <= float(x[:, 0].min()) and float(x[:, 0].max()) <= x1
 
 
@@ -187,7 +188,9 @@ def test_sessions_keep_their_own_random_streams():
 
 def test_wire_round_trip_and_strict_json():
     arrays = {"f": np.arange(5, dtype=np.float32), "q": np.array([[-3, 4]], dtype=np.int8)}
-    header, back = unpack(pack({"type": "x", "loss": float("nan"), "v": [1.0, float("inf")]}, arrays))
+    header, back = unpack(
+        pack({"type": "x", "loss": float("nan"), "v": [1.0, float("inf")]}, arrays)
+    )
     assert header == {"type": "x", "loss": None, "v": [1.0, None]}
     assert np.array_equal(back["f"], arrays["f"]) and np.array_equal(back["q"], arrays["q"])
     with pytest.raises(TypeError):

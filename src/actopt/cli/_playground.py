@@ -39,5 +39,5 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
       help="address to listen on (default 127.0.0.1: this machine only)")  # fmt: skip
     a("--no-browser", action="store_true", help="do not open a browser tab")
     a("--store", default="playground-runs", metavar="DIR",
-      help="bench store that 'save' writes to (default playground-runs; actopt report DIR)")  # fmt: skip
+      help="bench store that 'save' writes to (actopt report DIR shows it)")  # fmt: skip
     p.set_defaults(func=cmd_playground)

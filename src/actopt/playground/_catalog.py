@@ -51,8 +51,11 @@ def hello(store_dir: str) -> dict[str, Any]:
         "inits": list(INITS),
         "losses": list(LOSSES),
         "regularizers": list(REGULARIZERS),
-        "limits": {**LIMITS, "message_bytes": MAX_MESSAGE_BYTES,
-                   "landscape_runs": MAX_LANDSCAPE_RUNS},  # fmt: skip
+        "limits": {
+            **LIMITS,
+            "message_bytes": MAX_MESSAGE_BYTES,
+            "landscape_runs": MAX_LANDSCAPE_RUNS,
+        },
         "landscapes": landscape_catalog(),
         "default": config_to_json(default_config()),
         "store": store_dir,

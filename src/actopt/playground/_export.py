@@ -36,7 +36,9 @@ def to_runspec(cfg: Config, which: str = "a", steps: int = 0) -> RunSpec:
     if d.name in ("plane", "gauss", "sine"):
         reasons.append(f"the regression set {d.name!r} (actopt train has the classification toys)")
     if m.features != ("x1", "x2"):
-        reasons.append("input features other than x1, x2 (actopt train feeds the points as they are)")
+        reasons.append(
+            "input features other than x1, x2 (actopt train feeds the points as they are)"
+        )
     if m.reg != "none" and m.reg_rate:
         reasons.append(f"the {m.reg.upper()} penalty (actopt train has weight_decay instead)")
     if len({la.units for la in m.layers}) > 1:
@@ -48,8 +50,9 @@ def to_runspec(cfg: Config, which: str = "a", steps: int = 0) -> RunSpec:
     n_train, n_test = split_sizes(d.points, d.train_ratio)
     acts = [la.act for la in m.layers]
     opt_defaults = _opt_defaults(m.opt)
+    options = {"n": n_train, "n_test": n_test, "noise": d.noise, "seed": d.seed}
     fields: dict[str, Any] = dict(
-        data=d.name, data_options={"n": n_train, "n_test": n_test, "noise": d.noise, "seed": d.seed},
+        data=d.name, data_options=options,
         val_fraction=0.0, model="mlp" if m.layers else "linear", init=m.init, dropout=m.dropout,
         opt=m.opt, lr=m.hyper["lr"],
         opt_params={k: v for k, v in m.hyper.items() if k != "lr" and v != opt_defaults[k]},
@@ -110,5 +113,6 @@ def save_run(spec: RunSpec, store_dir: str | Path) -> dict[str, Any]:
     with Store(store_dir) as store:
         store.put(result)
         path = str(store.path)
+    final = result.final
     return {"path": path, "run_id": result.run_id, "status": result.status,
-            "test_acc": result.final.get("test_acc"), "test_loss": result.final.get("test_loss")}  # fmt: skip
+            "test_acc": final.get("test_acc"), "test_loss": final.get("test_loss")}  # fmt: skip

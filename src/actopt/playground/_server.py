@@ -254,8 +254,8 @@ async def _ws_endpoint(ws: WebSocket) -> None:
         return
     await ws.accept()
     if len(hub.sessions) >= hub.max_sessions:
-        await ws.send_json({"type": "closing", "reason": f"the playground already has "
-                            f"{hub.max_sessions} open pages, its limit: close one and reload"})  # fmt: skip
+        reason = f"the playground already has {hub.max_sessions} open pages, its limit: "
+        await ws.send_json({"type": "closing", "reason": reason + "close one and reload"})
         await ws.close(code=1013, reason="too many sessions")
         return
     live = _Live(ws, hub)

@@ -109,9 +109,15 @@ class Session:
             "type": "structure",
             "version": self.version,
             "config": config_to_json(self.config),
-            "data": {"name": info.name, "task": info.task, "dims": info.dims,
-                     "window": self.data.window, "n_train": len(ds.y_train),
-                     "n_test": len(ds.y_test), "features": list(FEATURES)},  # fmt: skip
+            "data": {
+                "name": info.name,
+                "task": info.task,
+                "dims": info.dims,
+                "window": self.data.window,
+                "n_train": len(ds.y_train),
+                "n_test": len(ds.y_test),
+                "features": list(FEATURES),
+            },
             "runs": {k: t.structure() for k, t in self.trainers.items()},
         }
         return pack(header, arrays)

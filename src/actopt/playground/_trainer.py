@@ -67,7 +67,10 @@ class Trainer:
     def __init__(self, cfg: ModelConfig, data: PlayData, seed: int) -> None:
         self.cfg, self.data, self.seed = cfg, data, seed
         base = data.dataset
-        xf, xt = feature_matrix(base.x_train, cfg.features), feature_matrix(base.x_test, cfg.features)
+        xf, xt = (
+            feature_matrix(base.x_train, cfg.features),
+            feature_matrix(base.x_test, cfg.features),
+        )
         self.ds = Dataset(base.name, xf, base.y_train, xf[:0], base.y_train[:0], xt, base.y_test,
                           base.num_classes)  # fmt: skip
         self.n_out = 1 if data.regression else base.num_classes
