@@ -113,11 +113,16 @@ BAD_CONFIGS = [
 ]
 
 
+def refused(parse, raw, field, text) -> None:
+    """``parse(raw)`` raises one ProtocolError naming ``field`` and saying ``text``."""
+    with pytest.raises(ProtocolError) as e:
+        parse(raw)
+    assert e.value.field == field and text in str(e.value)
+
+
 @pytest.mark.parametrize(("raw", "field", "text"), BAD_CONFIGS)
 def test_bad_configs_name_the_field(raw, field, text):
-    with pytest.raises(ProtocolError) as e:
-        parse_config(raw)
-    assert e.value.field == field and text in str(e.value)
+    refused(parse_config, raw, field, text)
 
 
 def test_limits_are_the_issues():
@@ -200,9 +205,7 @@ BAD_MESSAGES = [
 
 @pytest.mark.parametrize(("raw", "field", "text"), BAD_MESSAGES)
 def test_bad_messages_are_refused_with_a_reason(raw, field, text):
-    with pytest.raises(ProtocolError) as e:
-        parse_message(raw)
-    assert e.value.field == field and text in str(e.value)
+    refused(parse_message, raw, field, text)
 
 
 def test_oversized_message():
