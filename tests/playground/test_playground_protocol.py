@@ -28,7 +28,7 @@ def msg(**fields) -> str:
 
 def test_defaults_are_tensorflow_playgrounds_opening():
     cfg = parse_config({})
-    assert cfg.data.name == "circles" and [la.units for la in cfg.a.layers] == [4, 2]
+    assert cfg.data.name == "circles" and [la.units for la in cfg.a.layers] == [4, 4]
     assert cfg.a.opt == "sgd" and cfg.a.batch == 10 and cfg.b is None
 
 
@@ -195,6 +195,7 @@ BAD_MESSAGES = [
     (msg(type="landscape", runs=[{"opt": "sgd", "lr": 0}]), "runs.0.lr", "(0, 100]"),
     (msg(type="landscape", start=[100, 100], runs=[{"opt": "sgd"}]), "start", "outside"),
     (msg(type="landscape", steps=5000, runs=[{"opt": "sgd"}]), "steps", "[1, 2000]"),
+    (msg(type="landscape", tune="yes", runs=[{"opt": "sgd"}]), "tune", "true or false"),
     (
         msg(type="landscape", params={"kappa": "x"}, function="quadratic", runs=[{"opt": "sgd"}]),
         "params.kappa",

@@ -127,11 +127,11 @@ def test_plot_command_ping(client):
         send(ws, type="ping")
         send(ws, type="command", id=9)
         cmd = until(ws, "command")
-        assert cmd["id"] == 9 and cmd["commands"]["a"]["text"] is None  # widths 4 and 2
-        assert "different widths" in cmd["commands"]["a"]["notes"][0]
-        send(ws, type="config", config=SPIRALS)
+        assert cmd["id"] == 9 and cmd["commands"]["a"]["text"].startswith("actopt train")
+        send(ws, type="config", config={"a": {"layers": [{"units": 4}, {"units": 2}]}})
         send(ws, type="command")
-        assert until(ws, "command")["commands"]["a"]["text"].startswith("actopt train")
+        cmd = until(ws, "command")["commands"]["a"]
+        assert cmd["text"] is None and "different widths" in cmd["notes"][0]
 
 
 def test_save_trains_with_the_engine_into_the_store(client, tmp_path):
@@ -156,12 +156,18 @@ def test_landscape(client):
         runs = [{"opt": "sgd", "lr": 0.001}, {"opt": "adam", "lr": 0.05, "momentum": 0.8}]
         send(ws, type="landscape", id=4, function="rosenbrock", steps=50, runs=runs)
         m = until(ws, "landscape")
-    assert m["id"] == 4 and m["arrays"]["height"].shape == (160, 160)
+    assert m["id"] == 4 and m["arrays"]["height"].shape == (240, 240)
     assert m["arrays"]["path0"].shape == (51, 2) and m["runs"][1]["hyper"]["betas"] == [0.8, 0.999]
     from actopt import landscapes as L
 
     t = L.run_optimizer(L.function("rosenbrock"), "adam", steps=50, lr=0.05, betas=(0.8, 0.999))
     assert m["arrays"]["path1"][-1].tolist() == pytest.approx(t.points[-1], rel=1e-5)
+    with client.websocket_connect(WS) as ws:
+        opened(ws)
+        send(ws, type="landscape", function="ravine", steps=100, runs=[{"opt": "nag"}], tune=True)
+        tuned = until(ws, "landscape")
+    best = L.tune(L.function("ravine"), "nag", steps=100)
+    assert tuned["tuned"] and tuned["runs"][0]["lr"] == best.lr
 
 
 BAD = [

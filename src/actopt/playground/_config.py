@@ -132,7 +132,7 @@ def _model(value: Any, name: str, data: DataConfig) -> ModelConfig:
     check_keys(raw, name, _MODEL_KEYS)
     info = DATASETS[data.name]
     features = _features(raw.get("features", ["x1", "x2"]), f"{name}.features", info.dims)
-    layers_raw = raw.get("layers", [{"units": 4}, {"units": 2}])
+    layers_raw = raw.get("layers", [{"units": 4}, {"units": 4}])
     if not isinstance(layers_raw, list):
         raise ProtocolError(f"{name}.layers must be a list", f"{name}.layers")
     if len(layers_raw) > LIMITS["layers"]:

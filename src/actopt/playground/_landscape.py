@@ -17,7 +17,7 @@ from ._wire import pack
 
 __all__ = ["HEIGHT_GRID", "landscape_catalog", "landscape_message"]
 
-HEIGHT_GRID = 160  # rows and columns of the height field
+HEIGHT_GRID = 240  # rows and columns of the height field
 
 
 def landscape_catalog() -> list[dict[str, Any]]:
@@ -49,12 +49,17 @@ def landscape_message(body: dict[str, Any], request: Any = None) -> bytes:
     """The answer to a checked ``landscape`` message (see :mod:`._protocol`)."""
     fn = body["fn"]
     runs, arrays = [], {"height": _height(fn)}
+    kw = {"steps": body["steps"], "start": body["start"], "noise": body["noise"]}
     for i, r in enumerate(body["runs"]):
-        t = landscapes.run_optimizer(fn, r["opt"], steps=body["steps"], start=body["start"],
-                                     noise=body["noise"], **r["hyper"])  # fmt: skip
+        if body["tune"]:
+            hyper = {k: v for k, v in r["hyper"].items() if k != "lr"}
+            t = landscapes.tune(fn, r["opt"], **kw, **hyper)
+        else:
+            t = landscapes.run_optimizer(fn, r["opt"], **kw, **r["hyper"])
         arrays[f"path{i}"] = np.asarray(t.points, dtype=np.float32)
         arrays[f"loss{i}"] = np.asarray(t.losses, dtype=np.float32)
-        runs.append({"opt": t.optimizer, "lr": t.lr, "hyper": r["hyper"], "diverged": t.diverged,
+        runs.append({"opt": t.optimizer, "lr": t.lr, "hyper": {**r["hyper"], "lr": t.lr},
+                     "diverged": t.diverged,
                      "steps_to_loss_tol": t.steps_to_loss_tol,
                      "steps_to_dist_tol": t.steps_to_dist_tol, "final_loss": t.final_loss,
                      "final_distance": t.final_distance})  # fmt: skip
@@ -62,5 +67,6 @@ def landscape_message(body: dict[str, Any], request: Any = None) -> bytes:
         "type": "landscape", "id": request, "function": fn.name, "formula": fn.formula,
         "summary": fn.summary, "params": fn.params, "window": fn.window, "minima": fn.minima,
         "start": body["start"] or fn.start, "steps": body["steps"], "runs": runs,
+        "tuned": body["tune"],
     }  # fmt: skip
     return pack(header, arrays)

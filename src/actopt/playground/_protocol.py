@@ -15,7 +15,7 @@ view          ``neurons``: send every neuron's picture (true) or only the output
 plot          ``act`` (name or formula), ``params``: f and f′ of one activation
 command       —  (``actopt train …`` for each model)
 save          ``which``: ``a`` or ``b``; train it with the engine into the bench store
-landscape     ``function``, ``params``, ``start``, ``steps``, ``noise``, ``runs``
+landscape     ``function``, ``params``, ``start``, ``steps``, ``noise``, ``runs``, ``tune``
 ping          —  (the page is still open)
 ============  ===========================================================================
 
@@ -49,7 +49,7 @@ MESSAGE_TYPES: dict[str, tuple[str, ...]] = {  # type → its fields (besides ty
     "plot": ("act", "params"),
     "command": _EMPTY,
     "save": ("which",),
-    "landscape": ("function", "params", "start", "steps", "noise", "runs"),
+    "landscape": ("function", "params", "start", "steps", "noise", "runs", "tune"),
     "ping": _EMPTY,
 }
 
@@ -141,6 +141,7 @@ def _landscape(m: dict) -> dict[str, Any]:
         "steps": number(m.get("steps", 300), "steps", 1, 2000, integer=True),
         "noise": number(m.get("noise", 0.0), "noise", 0, 10),
         "runs": [_landscape_run(r, f"runs.{i}") for i, r in enumerate(runs)],
+        "tune": flag(m.get("tune", False), "tune"),  # pick each lr from a grid, for this function
     }
 
 

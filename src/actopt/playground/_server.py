@@ -220,6 +220,19 @@ class _Live:
         return out
 
     async def _play(self) -> None:
+        try:
+            await self._stream()
+        except WebSocketDisconnect:  # the page went away; the endpoint cleans up
+            self.playing = False
+        except Exception as e:  # a failing step stops the play, not the session
+            _log.exception("playground: training failed")
+            self.playing = False
+            text = f"training stopped: {type(e).__name__}: {e}"
+            with contextlib.suppress(Exception):
+                await self.send({"type": "error", "message": text, "field": None, "id": None})
+                await self._status("failed")
+
+    async def _stream(self) -> None:
         s = self.session
         assert s is not None
         loop = asyncio.get_running_loop()

@@ -5,7 +5,7 @@ import { el, fmt, setCanvasSize } from "./dom.js";
 // series: [{points: [[x, y], ...], color, dash, label}]; y from 0 (or the min) to the max.
 export function lineChart(canvas, series, { w, h, logY = false, xLabel = "" } = {}) {
   const ctx = setCanvasSize(canvas, w, h);
-  const pad = { l: 42, r: 6, t: 6, b: 16 };
+  const pad = { l: 46, r: 6, t: 6, b: 16 };
   ctx.clearRect(0, 0, w, h);
   const all = series.flatMap((s) => s.points).filter((p) => Number.isFinite(p[1]));
   if (!all.length) return;

@@ -79,7 +79,10 @@ export class LandscapeTab {
         el("button.small", { disabled: st.runs.length >= hello.limits.landscape_runs,
           onclick: () => { st.runs.push({ opt: "nag", lr: 0.03, momentum: 0.9 }); this.build(hello); this.request(); } }, "+ add an optimizer")),
       el("div.ls-main", {}, this.canvas,
-        el("div.ls-buttons", {}, el("button.small#ls-replay", { onclick: () => this.replay() }, "replay")),
+        el("div.ls-buttons", {},
+          el("button.small#ls-replay", { onclick: () => this.replay() }, "replay"),
+          el("button.small#ls-tune", { title: "try learning rates from 1e-4 to 31.6 (half decades) and keep, per optimizer, the one that ends nearest a minimum of this function",
+            onclick: () => this.request(true) }, "tune every lr for this function")),
         this.table, el("div.bars-title", { text: "f along each path (log scale where f > 0)" }), this.loss));
   }
 
@@ -115,7 +118,7 @@ export class LandscapeTab {
     return row;
   }
 
-  request() {
+  request(tune = false) {
     if (this.inFlight) {
       this.dirty = true;
       return;
@@ -124,13 +127,19 @@ export class LandscapeTab {
     this.inFlight = true;
     this.dirty = false;
     this.pendingId = this.app.send({ type: "landscape", function: st.fn, start: st.start, steps: st.steps, noise: st.noise,
-      runs: st.runs.map((r) => (r.momentum === undefined ? { opt: r.opt, lr: r.lr } : { opt: r.opt, lr: r.lr, momentum: r.momentum })) });
+      runs: st.runs.map((r) => (r.momentum === undefined ? { opt: r.opt, lr: r.lr } : { opt: r.opt, lr: r.lr, momentum: r.momentum })),
+      tune });
     this.app.saveHash();
   }
 
   onResult(m) {
     this.inFlight = false;
     this.result = m;
+    if (m.tuned) {  // the sliders move to the learning rates found
+      m.runs.forEach((r, i) => { if (this.state.runs[i]) this.state.runs[i].lr = Number(r.lr.toPrecision(3)); });
+      this.build(this.hello);
+      this.app.saveHash();
+    }
     this.background = this.paintHeight(m);
     this.renderTable(m);
     this.replay();

@@ -36,9 +36,11 @@ class App {
   // change the configuration: fn edits a copy, the server checks it and answers with the
   // canonical one (or an error shown next to the control; the running model keeps going)
   update(fn) {
-    const c = clone(this.config);
+    // build on the last change sent, so two quick edits do not undo each other
+    const c = clone(this.pendingConfig || this.config);
     fn(c);
-    this.send({ type: "config", config: c });
+    this.pendingConfig = c;
+    this.pendingId = this.send({ type: "config", config: c });
   }
 
   requestPlot(act, params) {
@@ -112,6 +114,7 @@ class App {
 
   onConfig(m) {
     this.config = m.config;
+    if (m.id === this.pendingId) this.pendingConfig = null;
     this.clearErrors();
     if (!m.reset) {
       for (const [key, panel] of Object.entries(this.panels)) panel.rebuildControls(m.config[key], this.structure);
@@ -137,6 +140,7 @@ class App {
 
   onError(m) {
     if (m.id !== null && m.id === this.landscape.pendingId) this.landscape.failed();
+    if (m.id !== null && m.id === this.pendingId) this.pendingConfig = null;
     if (m.field && this.showFieldError(m.field, m.message)) return;
     this.toast(m.message, true);
   }
@@ -185,6 +189,10 @@ class App {
       for (const n of c.notes) lines.push(`${label}# ${c.text ? "note" : "cannot copy"}: ${n}`);
     }
     const text = lines.join("\n");
+    const any = Object.values(commands).some((c) => c.text);
+    $("#command-head").textContent = any
+      ? "The same training from the command line (copied to the clipboard):"
+      : "actopt train has no flags for this configuration:";
     $("#command-text").textContent = text;
     $("#command-box").classList.remove("hidden");
     navigator.clipboard?.writeText(text).catch(() => {});
