@@ -136,9 +136,9 @@ export class Network {
     formula.addEventListener("change", () => commit(formula.value.trim()));
     params.addEventListener("change", () => commit(select.value === FORMULA ? formula.value.trim() : select.value));
     const plot = el("canvas.actplot", { title: "f (blue) and its derivative f′ (orange, dashed) on [−5, 5]" });
-    activationPlot(plot, null, { w: 104, h: 52 });
+    activationPlot(plot, null, { w: 96, h: 50 });
     this.plots[li] = plot;
-    app.requestPlot(layer.act, layer.params).then((p) => p && activationPlot(plot, p, { w: 104, h: 52 }));
+    app.requestPlot(layer.act, layer.params).then((p) => p && activationPlot(plot, p, { w: 96, h: 50 }));
     const units = el("div.units", {},
       el("button.round", { title: "one neuron less", disabled: layer.units <= 1,
         onclick: () => app.update((c) => { c[key].layers[li].units -= 1; }) }, "−"),
