@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import time
 
@@ -132,6 +133,17 @@ def test_plot_command_ping(client):
         send(ws, type="command")
         cmd = until(ws, "command")["commands"]["a"]
         assert cmd["text"] is None and "different widths" in cmd["notes"][0]
+
+
+def test_json_is_strict_where_a_formula_is_undefined(client):
+    """log(x) is NaN for x < 0: the page gets null (JSON.parse refuses NaN)."""
+    with client.websocket_connect(WS) as ws:
+        opened(ws)
+        send(ws, type="plot", act="log(x)")
+        message = ws.receive()
+    text = message["text"]
+    plot = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in the JSON"))
+    assert plot["f"][0] is None and plot["f"][-1] == pytest.approx(math.log(5))
 
 
 def test_save_trains_with_the_engine_into_the_store(client, tmp_path):

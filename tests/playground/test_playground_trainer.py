@@ -115,7 +115,7 @@ def test_one_dimensional_regression_draws_curves():
     s = Session(parse_config({"data": {"name": "sine"}, "a": {"features": ["x1", "sin_x1"]}}))
     s.advance(200)
     head, arrays = frame(s)
-    assert arrays["a.out"].shape == (4 * GRID,) and arrays["a.neurons"].shape == (6, 2 * GRID)
+    assert arrays["a.out"].shape == (4 * GRID,) and arrays["a.neurons"].shape == (8, 2 * GRID)
     assert "test_acc" not in head["runs"]["a"] and head["runs"]["a"]["test_loss"] < 1
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import logging
 import math
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from ._landscape import landscape_message
 from ._protocol import Message, parse_message
 from ._schema import ProtocolError
 from ._session import Session
+from ._wire import clean
 
 __all__ = ["LOCAL_HOSTS", "STATIC", "create_app"]
 
@@ -102,8 +104,8 @@ class _Live:
         async with self._send_lock:
             if isinstance(message, bytes):
                 await self.ws.send_bytes(message)
-            else:
-                await self.ws.send_json(message)
+            else:  # strict JSON: a NaN (log(x) at x < 0) becomes null, which JSON.parse reads
+                await self.ws.send_text(json.dumps(clean(message), allow_nan=False))
 
     async def run(self) -> None:
         self.session = await self.work(Session)
