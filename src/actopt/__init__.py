@@ -27,13 +27,25 @@ __all__ = [
     "landscapes",
     "models",
     "optim",
+    "playground",
     "report",
     "train",
 ]
 _SUBPACKAGES = frozenset(__all__) - {"__version__"}  # audit: a callable package
 
 if TYPE_CHECKING:  # for type checkers and editors, which do not run __getattr__
-    from . import activations, audit, bench, data, landscapes, models, optim, report, train
+    from . import (
+        activations,
+        audit,
+        bench,
+        data,
+        landscapes,
+        models,
+        optim,
+        playground,
+        report,
+        train,
+    )
 
 
 def __getattr__(name: str) -> ModuleType:

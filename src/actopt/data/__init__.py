@@ -15,12 +15,14 @@ from ._dataset import Dataset
 from ._download import ChecksumError, DownloadError
 from ._idx import IDXError, parse_idx
 from ._registry import FILE_OPTIONS, DatasetSpec, load, names, spec
+from ._toys import TOYS
 from ._vision import MIRRORS, SHA256, data_dir
 
 __all__ = [
     "FILE_OPTIONS",
     "MIRRORS",
     "SHA256",
+    "TOYS",
     "ChecksumError",
     "Dataset",
     "DatasetSpec",

@@ -42,6 +42,9 @@ class Record:
     saturated_fraction: float | None = None
     update_ratio: dict[str, float] = field(default_factory=dict)
     effective_lr: dict[str, float] | None = None  # quantiles, e.g. {"q50": …}
+    # with ``per_unit=True`` only: per layer, one entry per unit (the playground greys them out)
+    dead_units: dict[str, list[bool]] = field(default_factory=dict)
+    saturated_units: dict[str, list[float]] = field(default_factory=dict)  # fraction of batch
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,8 +79,10 @@ class Diagnostics:
         x_probe: torch.Tensor,
         y_probe: torch.Tensor,
         loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+        per_unit: bool = False,
     ) -> None:
         self.model, self.optimizer = model, optimizer
+        self.per_unit = per_unit
         self.x_probe, self.y_probe, self.loss_fn = x_probe, y_probe, loss_fn
         self.weighted, self.acts = _layer_names(model)
         self._handles: list[Any] = []
@@ -158,6 +163,9 @@ class Diagnostics:
                 layer_sat = slope < SATURATION_THRESHOLD
                 rec.dead_fraction_layers[name] = float(layer_dead.float().mean())
                 rec.saturated_fraction_layers[name] = float(layer_sat.float().mean())
+                if self.per_unit:
+                    rec.dead_units[name] = layer_dead.tolist()
+                    rec.saturated_units[name] = layer_sat.float().mean(0).tolist()
                 dead, total = dead + int(layer_dead.sum()), total + layer_dead.numel()
                 saturated, entries = saturated + int(layer_sat.sum()), entries + layer_sat.numel()
             if total:
