@@ -26,6 +26,7 @@ LAYERS = {
     "train": 3,
     "bench": 4,
     "report": 5,
+    "playground": 5,  # saves to a bench store, trains with train
     "cli": 6,
 }
 UTILITIES = {"actopt", "actopt._registry", "actopt.__init__"}

@@ -106,9 +106,15 @@ def test_an_unregistered_spec_is_refused_with_a_reason():
         latex_grad="2",
         text="2*x",
         text_grad="2",
-        properties=A.Properties(output_range="(-∞, ∞)", monotonic=True, smooth=True,
-                                zero_centered=True, bounded_above=False, bounded_below=False,
-                                saturates="none"),
+        properties=A.Properties(
+            output_range="(-∞, ∞)",
+            monotonic=True,
+            smooth=True,
+            zero_centered=True,
+            bounded_above=False,
+            bounded_below=False,
+            saturates="none",
+        ),
     )
     with pytest.raises(pickle.PicklingError, match=r"my_act.*register it"):
         pickle.dumps(mine.module())
