@@ -20,7 +20,9 @@ _LAZY = {
         ("DEFAULT_GRID", "Grid", "grid_from_dict", "grid_with_overrides", "load_grid", "read_grid"),
         "_grid",
     ),
-    **dict.fromkeys(("BenchError", "BenchInterrupted", "Summary", "run_grid"), "_runner"),
+    **dict.fromkeys(
+        ("BenchError", "BenchInterrupted", "Summary", "run_grid", "run_specs"), "_runner"
+    ),
     "compare_activations": "_compare",
 }
 
@@ -42,6 +44,7 @@ __all__ = [
     "load_grid",
     "read_grid",
     "run_grid",
+    "run_specs",
     "to_frame",
 ]
 
