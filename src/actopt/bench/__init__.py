@@ -12,8 +12,10 @@ that train (grids, runners, ``compare_activations``) load on first use.
 from importlib import import_module
 from typing import Any
 
-from ._stats import ALPHA, config_label, leaderboard, load, to_frame
-from ._store import FINAL_STATUSES, Store
+from ._stats import (
+    ALPHA, VERDICTS, config_label, holm, leaderboard, load, seed_test, to_frame, unique_labels,
+)  # fmt: skip
+from ._store import FINAL_STATUSES, Store, StoreError
 
 _LAZY = {
     **dict.fromkeys(
@@ -30,22 +32,27 @@ __all__ = [
     "ALPHA",
     "DEFAULT_GRID",
     "FINAL_STATUSES",
+    "VERDICTS",
     "BenchError",
     "BenchInterrupted",
     "Grid",
     "Store",
+    "StoreError",
     "Summary",
     "compare_activations",
     "config_label",
     "grid_from_dict",
     "grid_with_overrides",
+    "holm",
     "leaderboard",
     "load",
     "load_grid",
     "read_grid",
     "run_grid",
     "run_specs",
+    "seed_test",
     "to_frame",
+    "unique_labels",
 ]
 
 

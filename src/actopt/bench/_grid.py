@@ -100,14 +100,17 @@ class Grid:
         """``data/model/act/opt``: one config, whatever its seed and lr."""
         return f"{spec.data}/{spec.model}/{spec.label}"
 
+    def trial(self, config: RunSpec, k: int) -> RunSpec:
+        """Tuning point ``k`` of ``config``: its lr × 10^((k − (tune_points − 1)/2) / 2), so
+        points 0 … tune_points − 1 are centred on its lr, half a decade apart, and a point
+        below 0 or past the last widens the search by half a decade."""
+        half = (self.tune_points - 1) / 2
+        return config.replace(lr=config.lr * 10 ** ((k - half) / 2))
+
     def tuning_runs(self) -> dict[str, list[RunSpec]]:
         """Per config: ``tune_points`` lrs half a decade apart around its lr, at its seed."""
-        half = (self.tune_points - 1) / 2
         return {
-            self.key(c): [
-                c.replace(lr=c.lr * 10 ** ((k - half) / 2)) for k in range(self.tune_points)
-            ]
-            for c in self.configs
+            self.key(c): [self.trial(c, k) for k in range(self.tune_points)] for c in self.configs
         }
 
     def final_runs(self, chosen: dict[str, RunSpec]) -> list[RunSpec]:
