@@ -35,6 +35,13 @@ def fmt_ci(r: Mapping[str, Any]) -> str:
     return f"{fmt_pct(r['ci_low'])}–{fmt_pct(r['ci_high'])}{'*' if r['ci_clipped'] else ''}"
 
 
+def _p(r: Mapping[str, Any]) -> str:
+    """The raw p-value and the Holm-adjusted one: ``0.013 / 0.04``."""
+    if _missing(r["p_value"]):
+        return "—"
+    return f"{fmt_num(r['p_value'], '.2g')} / {fmt_num(r['p_holm'], '.2g')}"
+
+
 def verdict_class(text: str) -> str:
     """A CSS class / colour key for a verdict: better, worse, tie, baseline or na."""
     return text if text in ("better", "worse", "tie", "baseline") else "na"
@@ -60,9 +67,8 @@ LEADERBOARD: tuple[Column, ...] = (
     Column("95% CI", fmt_ci, key="ci_low"),
     Column("vs baseline", lambda r: str(r["vs_baseline"]), align="left", verdict=True,
            key="vs_baseline"),  # fmt: skip
-    Column("p", lambda r: fmt_num(r["p_value"], ".2g"), key="p_value"),
-    Column("p (Holm)", lambda r: fmt_num(r["p_holm"], ".2g"), key="p_holm"),
-    Column("epochs→target", lambda r: fmt_num(r["epochs_to_target"], ".1f"),
+    Column("p / Holm", lambda r: _p(r), key="p_holm"),
+    Column("ep→target", lambda r: fmt_num(r["epochs_to_target"], ".1f"),
            key="epochs_to_target"),  # fmt: skip
     Column("gen gap", lambda r: fmt_num(r["gen_gap"], ".3f"), key="gen_gap"),
     Column("dead", lambda r: fmt_pct(r["dead_fraction"]), key="dead_fraction"),
@@ -75,12 +81,14 @@ def caption(board: pd.DataFrame, baseline: str | None) -> str:
     if board.empty:
         return ""
     parts = []
-    if baseline:
-        m = int(board.groupby(["data", "model"])["p_value"].count().max())
+    m = int(board.groupby(["data", "model"])["p_value"].count().max())
+    if baseline and not m:
+        parts.append(f"vs baseline {baseline}: no test possible (fewer than two ok seeds)")
+    elif baseline:
         parts.append(
             f"vs baseline {baseline}: paired t-test over seeds (Welch's where the seeds differ); "
-            f"p is raw, p (Holm) adjusted over the {m} config(s) compared per dataset and "
-            f"model; adjusted p ≥ {ALPHA:g} is a tie"
+            f"p raw / Holm-adjusted over the {m} config(s) compared per dataset and model; "
+            f"adjusted p ≥ {ALPHA:g} is a tie"
         )
     parts.append("95% CI: Student's t over seeds")
     if board["ci_clipped"].any():
