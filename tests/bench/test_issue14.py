@@ -37,8 +37,15 @@ def _put(out: Path, accs: dict[tuple[str, str], list[float]], grid: dict | None 
                             "train_loss": 1 / e, "test_loss": 1.1 / e, "elapsed_s": 0.1 * e}
                            for e in (1, 2)]  # fmt: skip
                 st = (status or {}).get((data, act), "ok")
-                s.put(RunResult(spec, status=st, final={"test_acc": acc, "gen_gap": 0.01},
-                                history=history, error=None if st == "ok" else "boom"))
+                s.put(
+                    RunResult(
+                        spec,
+                        status=st,
+                        final={"test_acc": acc, "gen_gap": 0.01},
+                        history=history,
+                        error=None if st == "ok" else "boom",
+                    )
+                )
                 ids.append(spec.run_id)
         s.set_meta("run_ids", ids)
 
@@ -65,8 +72,16 @@ def _figures(page: str) -> dict:
 
 @pytest.mark.slow
 def test_1_tune_keeps_the_seed_that_equals_a_tuning_trial(tmp_path):
-    grid = grid_with_overrides({**TOY, "act": ["tanh"], "seeds": 2, "tune": True,
-                                "tune_points": 3, "opt": [{"name": "adam", "lr": 0.03}]})
+    grid = grid_with_overrides(
+        {
+            **TOY,
+            "act": ["tanh"],
+            "seeds": 2,
+            "tune": True,
+            "tune_points": 3,
+            "opt": [{"name": "adam", "lr": 0.03}],
+        }
+    )
     run_grid(grid, str(tmp_path), workers=2)
     df = load(tmp_path)
     assert sorted(df["seed"]) == [0, 1]  # the seed-0 run was a tuning trial too
@@ -81,15 +96,23 @@ def test_1_tune_keeps_the_seed_that_equals_a_tuning_trial(tmp_path):
 
 
 def test_2_every_figure_and_statistic_is_per_dataset_and_model(tmp_path, capsys):
-    _put(tmp_path, {("moons", "relu"): [0.8, 0.82, 0.81], ("moons", "tanh"): [0.9, 0.92, 0.91],
-                    ("xor", "relu"): [0.5, 0.52, 0.51], ("xor", "tanh"): [0.6, 0.6, 0.61]})
+    _put(
+        tmp_path,
+        {
+            ("moons", "relu"): [0.8, 0.82, 0.81],
+            ("moons", "tanh"): [0.9, 0.92, 0.91],
+            ("xor", "relu"): [0.5, 0.52, 0.51],
+            ("xor", "tanh"): [0.6, 0.6, 0.61],
+        },
+    )
     assert main(["report", str(tmp_path)]) == 0
     page = (tmp_path / "report.html").read_text()
     assert 'id="moons-mlp"' in page and 'id="xor-mlp"' in page  # one section each
     figs = _figures(page)
     bars = figs["moons-mlp-accuracy"]["data"][0]
     assert dict(zip(bars["y"], bars["x"], strict=True)) == pytest.approx(
-        {"tanh/adam": 0.91, "relu/adam": 0.81})  # moons only: not pooled with xor
+        {"tanh/adam": 0.91, "relu/adam": 0.81}
+    )  # moons only: not pooled with xor
     curves = figs["xor-mlp-learning_curves"]["data"]
     test_acc = next(t for t in curves if t.get("name") == "tanh/adam" and t["yaxis"] == "y4")
     assert test_acc["y"][-1] == pytest.approx((0.6 + 0.6 + 0.61) / 3)
@@ -139,14 +162,24 @@ def test_4_holm_adjusts_over_the_configs_compared():
 
 @pytest.mark.slow
 def test_5_tuning_widens_past_an_edge_and_says_so(tmp_path, capsys):
-    grid = grid_with_overrides({**TOY, "act": ["tanh"], "seeds": 1, "tune": True,
-                                "tune_points": 3, "opt": [{"name": "sgd", "lr": 1e-5}]})
+    grid = grid_with_overrides(
+        {
+            **TOY,
+            "act": ["tanh"],
+            "seeds": 1,
+            "tune": True,
+            "tune_points": 3,
+            "opt": [{"name": "sgd", "lr": 1e-5}],
+        }
+    )
     summary = run_grid(grid, str(tmp_path), workers=2)
     choice = summary.tuning["moons/mlp/tanh/sgd"]
     lrs = sorted(c["lr"] for c in choice["candidates"])
     assert len(lrs) > 3 and lrs[-1] > 1e-5 * 10**0.5 * 1.01  # widened upwards
-    assert choice["lr"] == max(choice["candidates"], key=lambda c: (c["val_acc"],
-                                                                    -c["val_loss"]))["lr"]
+    assert (
+        choice["lr"]
+        == max(choice["candidates"], key=lambda c: (c["val_acc"], -c["val_loss"]))["lr"]
+    )
     if choice["edge"]:  # still at the edge after widening as far as allowed: said so
         assert main(["report", str(tmp_path), "-q"]) == 0
         assert "edge" in capsys.readouterr().err
@@ -212,8 +245,25 @@ def _alive(pid: int) -> bool:
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and ps --ppid")
 def test_9_workers_exit_when_the_driver_is_killed(tmp_path):
-    cmd = [sys.executable, "-m", "actopt", "bench", "--data", "moons", "--act", "relu,tanh",
-           "--seeds", "2", "--epochs", "400", "--workers", "2", "--out", str(tmp_path), "-q"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "actopt",
+        "bench",
+        "--data",
+        "moons",
+        "--act",
+        "relu,tanh",
+        "--seeds",
+        "2",
+        "--epochs",
+        "400",
+        "--workers",
+        "2",
+        "--out",
+        str(tmp_path),
+        "-q",
+    ]
     driver = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = __import__("time").time() + 120
@@ -299,8 +349,10 @@ def test_10_a_store_with_no_finished_run_says_so(tmp_path, command):
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.skipif(not shutil.which("setpriv") or os.geteuid() != 0,
-                    reason="needs root and setpriv to read as an unprivileged user")
+@pytest.mark.skipif(
+    not shutil.which("setpriv") or os.geteuid() != 0,
+    reason="needs root and setpriv to read as an unprivileged user",
+)
 def test_10_report_and_export_read_a_store_on_read_only_media():
     import tempfile
 
@@ -346,7 +398,7 @@ def test_11_a_changed_grid_reports_only_itself(tmp_path, capsys):
     assert main([*first, "--epochs", "2"]) == 0
     assert main([*first[:4], "relu,tanh", *first[5:], "--epochs", "1"]) == 0
     capsys.readouterr()
-    assert main(["report", str(tmp_path), "-q"]) == 0
+    assert main(["report", str(tmp_path)]) == 0
     text = capsys.readouterr().out
     assert " elu/adam" not in text and "2/2" in text  # 2 seeds, epoch-1 runs only
     page = (tmp_path / "report.html").read_text()

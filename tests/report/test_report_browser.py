@@ -44,8 +44,9 @@ def report(tmp_path_factory) -> Path:
                     history = [{"epoch": e, "train_loss": 1 / e, "test_loss": 1.2 / e,
                                 "train_acc": a * e / 3, "test_acc": a * e / 3,
                                 "elapsed_s": e / 10} for e in (1, 2, 3)]  # fmt: skip
-                    diagnostics = [{"epoch": 3, "grad_norm": {"linear1": 0.1 * acc,
-                                                              "linear2": 0.3 * acc}}]
+                    diagnostics = [
+                        {"epoch": 3, "grad_norm": {"linear1": 0.1 * acc, "linear2": 0.3 * acc}}
+                    ]
                     s.put(RunResult(spec, final={"test_acc": a, "gen_gap": 0.02,
                                                  "dead_fraction": 0.1 * seed},
                                     history=history, diagnostics=diagnostics))  # fmt: skip
@@ -81,16 +82,18 @@ def page(report):
 
 
 def _configs(page, section: str) -> list[str]:
-    return page.eval_on_selector_all(f"#{section} table.board tbody tr",
-                                     "rows => rows.map(r => r.children[1].textContent)")
+    return page.eval_on_selector_all(
+        f"#{section} table.board tbody tr", "rows => rows.map(r => r.children[1].textContent)"
+    )
 
 
 def test_the_page_loads_offline_and_every_plot_renders(page, report):
     assert page.blocked == [] and page.errors == []
     text = report.read_text()
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=", text)  # plotly.js is inlined
-    plots = page.eval_on_selector_all(".plot", "ps => ps.map(p => [p.id, "
-                                      "p.querySelectorAll('.main-svg').length])")
+    plots = page.eval_on_selector_all(
+        ".plot", "ps => ps.map(p => [p.id, p.querySelectorAll('.main-svg').length])"
+    )
     assert len(plots) >= 10 and all(n > 0 for _, n in plots), plots
     ids = {i for i, _ in plots}
     for section in ("moons-mlp", "xor-mlp"):

@@ -13,7 +13,15 @@ from importlib import import_module
 from typing import Any
 
 from ._stats import (
-    ALPHA, VERDICTS, config_label, holm, leaderboard, load, seed_test, to_frame, unique_labels,
+    ALPHA,
+    VERDICTS,
+    config_label,
+    holm,
+    leaderboard,
+    load,
+    seed_test,
+    to_frame,
+    unique_labels,
 )  # fmt: skip
 from ._store import FINAL_STATUSES, Store, StoreError
 

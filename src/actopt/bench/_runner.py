@@ -247,8 +247,16 @@ def _session(
             RayBackend(address, threads) if backend == "ray" else LocalBackend(workers, threads)
         )
         try:
-            yield _Session(store, engine, stop, workers, data_dir, download,
-                           on_start or (lambda n: None), on_done or (lambda spec, r: None))
+            yield _Session(
+                store,
+                engine,
+                stop,
+                workers,
+                data_dir,
+                download,
+                on_start or (lambda n: None),
+                on_done or (lambda spec, r: None),
+            )
         finally:
             engine.stop()
             store.leave()

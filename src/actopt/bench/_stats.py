@@ -27,8 +27,8 @@ from scipy import stats
 
 from ._store import Store
 
-__all__ = ["ALPHA", "VERDICTS", "config_label", "holm", "leaderboard", "load", "seed_test", "to_frame",
-           "unique_labels"]
+__all__ = ["ALPHA", "VERDICTS", "config_label", "holm", "leaderboard", "load", "seed_test",
+           "to_frame", "unique_labels"]  # fmt: skip
 
 ALPHA = 0.05  # family-wise significance level for "better" / "worse" (after Holm)
 # every verdict a leaderboard row can carry
@@ -193,7 +193,7 @@ def leaderboard(df: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
         ok = g[g["status"] == "ok"]
         acc = ok["test_acc"].to_numpy()
         lo, hi, clipped = _ci(acc)
-        mean = lambda col: float(ok[col].mean()) if len(ok) else math.nan  # noqa: E731
+        mean = lambda col, ok=ok: float(ok[col].mean()) if len(ok) else math.nan  # noqa: E731
         rows.append({
             "data": data, "model": model, "config": g["config"].iloc[0],
             "act": g["act"].iloc[0], "opt_label": g["opt_label"].iloc[0],
@@ -247,4 +247,3 @@ def _compare_part(df: pd.DataFrame, board: pd.DataFrame, part: pd.DataFrame, dat
         board.at[i, "vs_baseline"] = (
             "tie" if adjusted >= ALPHA else "better" if board.at[i, "delta"] > 0 else "worse"
         )
-

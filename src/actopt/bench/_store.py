@@ -131,9 +131,11 @@ class Store:
         if not tables and not self.readonly:
             return set(_COLUMNS)  # a new store (or an empty file): created below
         columns = {r[1] for r in self.db.execute("PRAGMA table_info(runs)")}
-        if not _REQUIRED <= columns or not {"claims", "meta"} <= tables:
-            raise StoreError(f"{self.path}: not an actopt store (tables: "
-                             f"{', '.join(sorted(tables)) or 'none'}); it was left as it is")
+        if not columns >= _REQUIRED or not {"claims", "meta"} <= tables:
+            raise StoreError(
+                f"{self.path}: not an actopt store (tables: "
+                f"{', '.join(sorted(tables)) or 'none'}); it was left as it is"
+            )
         problem = self.db.execute("PRAGMA quick_check").fetchone()[0]
         if problem != "ok":
             raise StoreError(f"{self.path}: damaged ({problem}); it was left as it is: restore "

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import Any
 
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from . import _report as _report_cli
-from ._common import UsageError, err, out, parse_value, split_top_level
+from ._common import UsageError, err, parse_value, split_top_level
 
 __all__ = ["add_parsers"]
 

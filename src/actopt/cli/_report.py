@@ -149,11 +149,17 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     p.add_argument("out", help="a bench results folder")
     p.add_argument("--to", metavar="DIR", help="write report.html and figures/ here (default OUT)")
-    p.add_argument("--format", metavar="png,svg,pdf",
-                   help="also write static figures per dataset and model into figures/")
+    p.add_argument(
+        "--format",
+        metavar="png,svg,pdf",
+        help="also write static figures per dataset and model into figures/",
+    )
     p.add_argument("--dpi", type=int, default=150, help="resolution of PNG figures (default 150)")
-    p.add_argument("--table", choices=["md", "latex", "csv"],
-                   help="print the leaderboard as Markdown, LaTeX or CSV (and write nothing)")
+    p.add_argument(
+        "--table",
+        choices=["md", "latex", "csv"],
+        help="print the leaderboard as Markdown, LaTeX or CSV (and write nothing)",
+    )
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(func=cmd_report)
 
@@ -166,8 +172,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("out", help="a bench results folder")
     p.add_argument("--csv", metavar="PATH")
     p.add_argument("--parquet", metavar="PATH")
-    p.add_argument("--tensorboard", metavar="LOGDIR",
-                   help="scalars per epoch and HParams (needs actopt[tensorboard])")
+    p.add_argument(
+        "--tensorboard",
+        metavar="LOGDIR",
+        help="scalars per epoch and HParams (needs actopt[tensorboard])",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(

@@ -66,14 +66,14 @@ LEADERBOARD: tuple[Column, ...] = (
     Column("test acc", lambda r: fmt_pct(r["test_acc"]), key="test_acc"),
     Column("95% CI", fmt_ci, key="ci_low"),
     Column("vs baseline", lambda r: str(r["vs_baseline"]), align="left", verdict=True,
-           key="vs_baseline"),  # fmt: skip
+           key="vs_baseline"),
     Column("p / Holm", lambda r: _p(r), key="p_holm"),
     Column("ep→target", lambda r: fmt_num(r["epochs_to_target"], ".1f"),
-           key="epochs_to_target"),  # fmt: skip
+           key="epochs_to_target"),
     Column("gen gap", lambda r: fmt_num(r["gen_gap"], ".3f"), key="gen_gap"),
     Column("dead", lambda r: fmt_pct(r["dead_fraction"]), key="dead_fraction"),
     Column("ok/runs", lambda r: f"{r['ok']}/{r['seeds']}", key="ok"),
-)
+)  # fmt: skip
 
 
 def caption(board: pd.DataFrame, baseline: str | None) -> str:

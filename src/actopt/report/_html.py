@@ -116,8 +116,8 @@ def _board_table(part: pd.DataFrame) -> str:
             if c.verdict:
                 text = f'<span class="{verdict_class(c.cell(r))}">{text}</span>'
             kind = " config" if c.key == "config" else ""
-            cells.append(f'<td class="{c.align}{kind}" data-v="{html.escape(_sort_value(r[c.key]))}"'
-                         f">{text}</td>")  # fmt: skip
+            value = html.escape(_sort_value(r[c.key]))
+            cells.append(f'<td class="{c.align}{kind}" data-v="{value}">{text}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (f'<table class="board"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>"
@@ -153,14 +153,18 @@ def warnings(bench: Bench) -> list[str]:
     for key, choice in (bench.tuning or {}).items():
         if choice.get("edge"):
             lo, hi = choice["searched"]
-            out.append(f"{key}: the best lr {choice['lr']:.3g} is at the {choice['edge']} edge "
-                       f"of the search ({lo:.3g} … {hi:.3g}, widened as far as allowed)")
+            out.append(
+                f"{key}: the best lr {choice['lr']:.3g} is at the {choice['edge']} edge "
+                f"of the search ({lo:.3g} … {hi:.3g}, widened as far as allowed)"
+            )
     failed = bench.df[bench.df["status"] != "ok"]
     if len(failed):
         out.append(f"{len(failed)} run(s) did not finish ok (see Failures)")
     if len(bench.others):
-        out.append(f"{len(bench.others)} run(s) of other grids in this store are not in these "
-                   "statistics (see Runs of other grids)")
+        out.append(
+            f"{len(bench.others)} run(s) of other grids in this store are not in these "
+            "statistics (see Runs of other grids)"
+        )
     return out
 
 
@@ -200,10 +204,12 @@ def render_html(bench: Bench) -> str:
         if fig is not None:
             figures["tuning"] = fig
             nav.append('<a href="#tuning-section">tuning</a>')
-            extra.append('<section id="tuning-section"><h2>Learning-rate tuning</h2>'
-                         '<div class="plot" id="tuning"></div><details><summary>every '
-                         f"candidate</summary><pre>{html.escape(json.dumps(bench.tuning, indent=1))}"
-                         "</pre></details></section>")  # fmt: skip
+            every = html.escape(json.dumps(bench.tuning, indent=1))
+            extra.append(
+                '<section id="tuning-section"><h2>Learning-rate tuning</h2>'
+                '<div class="plot" id="tuning"></div><details><summary>every '
+                f"candidate</summary><pre>{every}</pre></details></section>"
+            )
     others = _others(bench)
     if others:
         nav.append('<a href="#other-grids">other grids</a>')
@@ -211,8 +217,10 @@ def render_html(bench: Bench) -> str:
     failures = bench.df[bench.df["status"] != "ok"][["data", "model", "config", "seed",
                                                     "status", "error"]]  # fmt: skip
     if not failures.empty:
-        extra.append("<section><h2>Failures</h2>"
-                     f"{failures.to_html(index=False, escape=True, border=0)}</section>")
+        extra.append(
+            "<section><h2>Failures</h2>"
+            f"{failures.to_html(index=False, escape=True, border=0)}</section>"
+        )
     df = bench.df
     seeds = sorted(int(s) for s in df["seed"].unique())
     summary = (f"{len(df)} runs · {df['config_id'].nunique()} configs · "

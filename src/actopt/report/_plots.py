@@ -91,7 +91,7 @@ def learning_curves(runs: pd.DataFrame, order: list[str], col: dict[str, str]) -
             continue
         n = min(len(h) for h in g["history"])
         epochs = [h["epoch"] for h in g["history"].iloc[0][:n]]
-        for p, (metric, row, column) in enumerate(panels):
+        for p, (metric, _, _) in enumerate(panels):
             a = np.array([[_nan_none([e.get(metric)])[0] for e in h[:n]] for h in g["history"]],
                          dtype=float)  # fmt: skip
             if np.isnan(a).all():
@@ -116,8 +116,9 @@ def learning_curves(runs: pd.DataFrame, order: list[str], col: dict[str, str]) -
     for p, (metric, _, _) in enumerate(panels):
         suffix = "" if p == 0 else str(p + 1)
         fmt = {"tickformat": ".0%"} if metric.endswith("acc") else {}
-        layout[f"xaxis{suffix}"] = _axis("epoch" if p >= 2 else "", tick0=1,
-                                         dtick=max(1, math.ceil(len(epochs) / 10)))
+        layout[f"xaxis{suffix}"] = _axis(
+            "epoch" if p >= 2 else "", tick0=1, dtick=max(1, math.ceil(len(epochs) / 10))
+        )
         layout[f"yaxis{suffix}"] = _axis(metric.replace("_", " "), **fmt)
     return {"data": data, "layout": layout}
 
@@ -168,12 +169,25 @@ def parallel(runs: pd.DataFrame) -> dict[str, Any] | None:
                          "values": [cats.index(v) for v in values.astype(str)],
                          "tickvals": list(range(len(cats))), "ticktext": cats})  # fmt: skip
     dims.append({"label": "test acc", "values": _nan_none(ok["test_acc"]), "tickformat": ".0%"})
-    return {"data": [{
-        "type": "parcoords", "dimensions": dims,
-        "line": {"color": _nan_none(ok["test_acc"]), "colorscale": "Viridis", "showscale": True,
-                 "colorbar": {"title": {"text": "test acc"}, "tickformat": ".0%"}},
-    }], "layout": _layout("Hyper-parameters → test accuracy, one line per run (drag on an axis "
-                          "to filter)", 420, margin={"l": 90, "r": 40, "t": 80, "b": 30})}
+    return {
+        "data": [
+            {
+                "type": "parcoords",
+                "dimensions": dims,
+                "line": {
+                    "color": _nan_none(ok["test_acc"]),
+                    "colorscale": "Viridis",
+                    "showscale": True,
+                    "colorbar": {"title": {"text": "test acc"}, "tickformat": ".0%"},
+                },
+            }
+        ],
+        "layout": _layout(
+            "Hyper-parameters → test accuracy, one line per run (drag on an axis to filter)",
+            420,
+            margin={"l": 90, "r": 40, "t": 80, "b": 30},
+        ),
+    }
 
 
 def diagnostics(board: pd.DataFrame, runs: pd.DataFrame, col: dict[str, str]) -> dict | None:
@@ -189,19 +203,38 @@ def diagnostics(board: pd.DataFrame, runs: pd.DataFrame, col: dict[str, str]) ->
     data = []
     for p, (metric, _) in enumerate(panels):
         axis = "" if p == 0 else str(p + 1)
-        data.append({"type": "bar", "orientation": "h", "y": order,
-                     "x": _nan_none(board[metric]), "xaxis": f"x{axis}", "yaxis": f"y{axis}",
-                     "marker": {"color": [col[c] for c in order], "opacity": 0.55},
-                     "showlegend": False,
-                     "hovertemplate": f"%{{y}}<br>{metric} %{{x:.3g}}<extra>mean</extra>"})
-        data.append({"type": "scatter", "mode": "markers", "y": list(ok["config"]),
-                     "x": _nan_none(ok[metric]), "xaxis": f"x{axis}", "yaxis": f"y{axis}",
-                     "marker": {"color": "#111", "size": 6, "symbol": "circle-open"},
-                     "showlegend": False,
-                     "hovertemplate": f"%{{y}}<br>seed: {metric} %{{x:.3g}}<extra></extra>"})
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": order,
+                "x": _nan_none(board[metric]),
+                "xaxis": f"x{axis}",
+                "yaxis": f"y{axis}",
+                "marker": {"color": [col[c] for c in order], "opacity": 0.55},
+                "showlegend": False,
+                "hovertemplate": f"%{{y}}<br>{metric} %{{x:.3g}}<extra>mean</extra>",
+            }
+        )
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "y": list(ok["config"]),
+                "x": _nan_none(ok[metric]),
+                "xaxis": f"x{axis}",
+                "yaxis": f"y{axis}",
+                "marker": {"color": "#111", "size": 6, "symbol": "circle-open"},
+                "showlegend": False,
+                "hovertemplate": f"%{{y}}<br>seed: {metric} %{{x:.3g}}<extra></extra>",
+            }
+        )
     height = max(260, 30 * len(order) + 120)
-    layout = _layout("Convergence, generalisation and dead units (bars: mean; points: seeds)",
-                     height, grid={"rows": 1, "columns": len(panels), "pattern": "independent"})
+    layout = _layout(
+        "Convergence, generalisation and dead units (bars: mean; points: seeds)",
+        height,
+        grid={"rows": 1, "columns": len(panels), "pattern": "independent"},
+    )
     for p, (metric, title) in enumerate(panels):
         suffix = "" if p == 0 else str(p + 1)
         fmt = {"tickformat": ".0%"} if metric == "dead_fraction" else {}
@@ -224,15 +257,28 @@ def grad_norms(runs: pd.DataFrame, order: list[str], col: dict[str, str]) -> dic
         layers = list(g["diagnostics"].iloc[0][-1]["grad_norm"])
         values = np.array([[d[-1]["grad_norm"].get(k, np.nan) for k in layers]
                            for d in g["diagnostics"]], dtype=float)  # fmt: skip
-        data.append({"type": "scatter", "mode": "lines+markers", "x": layers,
-                     "y": _nan_none(np.nanmean(values, 0)), "name": config,
-                     "line": {"color": col[config]},
-                     "hovertemplate": f"{config}<br>%{{x}}: %{{y:.3g}}<extra></extra>"})
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": layers,
+                "y": _nan_none(np.nanmean(values, 0)),
+                "name": config,
+                "line": {"color": col[config]},
+                "hovertemplate": f"{config}<br>%{{x}}: %{{y:.3g}}<extra></extra>",
+            }
+        )
     if not data:
         return None
-    return {"data": data, "layout": _layout(
-        "Per-layer gradient norm at the end of training (probe batch, mean over seeds)", 360,
-        xaxis=_axis("layer", type="category"), yaxis=_axis("‖∂L/∂W‖", type="log"))}
+    return {
+        "data": data,
+        "layout": _layout(
+            "Per-layer gradient norm at the end of training (probe batch, mean over seeds)",
+            360,
+            xaxis=_axis("layer", type="category"),
+            yaxis=_axis("‖∂L/∂W‖", type="log"),
+        ),
+    }
 
 
 def section_plots(runs: pd.DataFrame, board: pd.DataFrame) -> list[tuple[str, dict[str, Any]]]:

@@ -46,6 +46,7 @@ def leaderboard_table(bench: Bench, kind: str) -> str:
     blocks = []
     for data, model, _, part in bench.sections():
         note = caption(part, bench.baseline)
+        title = f"{data} · {model}: test accuracy over seeds. {note}"
         rows = [[c.cell(r) for c in LEADERBOARD] for _, r in part.iterrows()]
         if kind == "md":
             align = ["---:" if c.align == "right" else ":---" for c in LEADERBOARD]
@@ -60,7 +61,7 @@ def leaderboard_table(bench: Bench, kind: str) -> str:
                      " & ".join(_latex(t) for t in titles) + r" \\", r"\midrule",
                      *(" & ".join(_latex(x) for x in row) + r" \\" for row in rows),
                      r"\bottomrule", r"\end{tabular}",
-                     rf"\caption{{{_latex(f'{data} · {model}: test accuracy over seeds. {note}')}}}",
+                     rf"\caption{{{_latex(title)}}}",
                      r"\end{table}"]  # fmt: skip
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
