@@ -172,7 +172,10 @@ def test_5_tuning_widens_past_an_edge_and_says_so(tmp_path, capsys):
             "opt": [{"name": "sgd", "lr": 1e-5}],
         }
     )
-    summary = run_grid(grid, str(tmp_path), workers=2)
+    totals, done = [], []
+    summary = run_grid(grid, str(tmp_path), workers=2, on_start=totals.append,
+                       on_done=lambda spec, result: done.append(spec))  # fmt: skip
+    assert len(totals) > 1 and len(done) == totals[-1] == summary.total  # the bar ends full
     choice = summary.tuning["moons/mlp/tanh/sgd"]
     lrs = sorted(c["lr"] for c in choice["candidates"])
     assert len(lrs) > 3 and lrs[-1] > 1e-5 * 10**0.5 * 1.01  # widened upwards

@@ -40,12 +40,15 @@ def tune(
     choice, every candidate and any edge are stored in the ``tuning`` meta entry."""
     span = {grid.key(c): [0, grid.tune_points - 1] for c in grid.configs}  # k tried, low–high
     configs = {grid.key(c): c for c in grid.configs}
+    done: set[str] = set()  # trials already gone through (each is run, or skipped, once)
     while True:
         trials = {
             key: [grid.trial(configs[key], k) for k in range(lo, hi + 1)]
             for key, (lo, hi) in span.items()
         }
-        execute([s for specs in trials.values() for s in specs])
+        new = [s for specs in trials.values() for s in specs if s.run_id not in done]
+        execute(new)
+        done.update(s.run_id for s in new)
         rows = {r["run_id"]: r for r in session.store.rows("tune")}
         chosen, choice, grown = {}, {}, 0
         for key, specs in trials.items():
