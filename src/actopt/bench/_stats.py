@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,12 @@ def _ci(values: np.ndarray) -> tuple[float, float, bool]:
 def seed_test(a: pd.DataFrame, b: pd.DataFrame) -> tuple[float, float, str]:
     """(p-value, mean difference, test) for config ``a`` against baseline ``b``; NaN p when no
     test is possible (fewer than two seeds)."""
+    with warnings.catch_warnings():  # near-identical seeds: scipy warns, the p-value stands
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _seed_test(a, b)
+
+
+def _seed_test(a: pd.DataFrame, b: pd.DataFrame) -> tuple[float, float, str]:
     xa, xb = a.set_index("seed")["test_acc"], b.set_index("seed")["test_acc"]
     common = xa.index.intersection(xb.index)
     if len(common) >= 2 and len(common) == len(xa) == len(xb):

@@ -40,6 +40,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from actopt.bench import BenchError, BenchInterrupted, StoreError, run_grid
 
     grid = _grid(args)
+    _report_cli.folder(args.out, "--out")
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers: at least 1, got {args.workers}")
     bar = Progress(

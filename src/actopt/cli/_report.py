@@ -46,6 +46,13 @@ def print_bench(bench) -> None:
         err.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True)
 
 
+def folder(text: str, flag: str = "OUT") -> str:
+    """A folder argument: an empty one is refused (it would mean the current folder)."""
+    if not text.strip():
+        raise UsageError(f"{flag}: an empty path; name a folder")
+    return text
+
+
 def _library_errors():
     from actopt.bench import StoreError
 
@@ -70,6 +77,9 @@ def report(folder: str, quiet: bool = False, **options: Any) -> Any:
 def cmd_report(args: argparse.Namespace) -> int:
     from actopt.report import leaderboard_table, read_bench
 
+    folder(args.out)
+    if args.to is not None:
+        folder(args.to, "--to")
     if args.table:
         try:
             sys.stdout.write(leaderboard_table(read_bench(args.out), args.table))
@@ -85,6 +95,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from actopt.bench import StoreError, load
     from actopt.report import export_tensorboard
 
+    folder(args.out)
     try:
         df = load(args.out, role=None).drop(columns=["history", "diagnostics"])
         if df.empty:
@@ -97,6 +108,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from None
     except _library_errors() as e:
         raise UsageError(str(e)) from None
+    except OSError as e:
+        raise UsageError(f"{args.tensorboard}: cannot write there ({e.strerror})") from None
     if not args.csv and not args.parquet and not args.tensorboard:
         df.to_csv(sys.stdout, index=False)
     try:
@@ -109,13 +122,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     except ImportError as e:
         raise UsageError(f"parquet needs pyarrow (pip install pyarrow): {e}") from None
     except OSError as e:
-        raise UsageError(f"{e.filename}: {e.strerror}") from None
+        raise UsageError(f"{args.csv or args.parquet}: cannot write there ({e})") from None
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from actopt.report import compare_benches, fmt_num, fmt_pct
 
+    folder(args.first, "FIRST")
+    folder(args.second, "SECOND")
     try:
         table = compare_benches(args.first, args.second)
     except _library_errors() as e:

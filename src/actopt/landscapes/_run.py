@@ -58,8 +58,7 @@ class Trajectory:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d.update(final_loss=self.final_loss, final_distance=self.final_distance,
-                 status=self.status)
+        d.update(final_loss=self.final_loss, final_distance=self.final_distance, status=self.status)
         return {
             k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()
         }
