@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from bench_helpers import frame
 
-from actopt.bench import Store, grid_with_overrides, leaderboard, load, run_grid, to_frame
+from actopt.bench import Store, grid_with_overrides, leaderboard, load, run_grid
 from actopt.cli import main
 from actopt.train import RunResult, RunSpec
 
@@ -48,18 +49,6 @@ def _put(out: Path, accs: dict[tuple[str, str], list[float]], grid: dict | None 
                 )
                 ids.append(spec.run_id)
         s.set_meta("run_ids", ids)
-
-
-def _rows(accs: dict[str, list[float]]) -> pd.DataFrame:
-    rows = []
-    for act, values in accs.items():
-        for seed, acc in enumerate(values):
-            spec = RunSpec(data="moons", act=act, seed=seed)
-            rows.append({"run_id": f"{act}{seed}", "role": "run", "spec": spec.to_dict(),
-                         "opt_label": spec.opt_label, "status": "ok",
-                         "final": {"test_acc": acc}, "history": [], "diagnostics": [],
-                         "error": None, "host": "h", "finished": 0.0})  # fmt: skip
-    return to_frame(rows)
 
 
 def _figures(page: str) -> dict:
@@ -126,7 +115,7 @@ def test_2_every_figure_and_statistic_is_per_dataset_and_model(tmp_path, capsys)
 
 
 def test_3_confidence_intervals_respect_the_bounds_and_one_seed_is_na():
-    board = leaderboard(_rows({"relu": [0.2, 0.95], "tanh": [0.99, 1.0], "elu": [0.5]}),
+    board = leaderboard(frame({"relu": [0.2, 0.95], "tanh": [0.99, 1.0], "elu": [0.5]}),
                         baseline="relu/adam").set_index("config")  # fmt: skip
     assert (board["ci_low"].dropna() >= 0).all() and (board["ci_high"].dropna() <= 1).all()
     assert board.loc["relu/adam", "ci_clipped"] and board.loc["tanh/adam", "ci_high"] == 1.0
@@ -147,7 +136,7 @@ def test_4_holm_adjusts_over_the_configs_compared():
     accs = {"relu": base, "tanh": [b + g for b, g in zip(base, gain, strict=True)]}  # p ≈ 0.025
     for i, act in enumerate(("elu", "swish", "gelu", "selu", "mish")):
         accs[act] = [a + (0.01 if (j + i) % 2 else -0.01) for j, a in enumerate(base)]
-    board = leaderboard(_rows(accs), baseline="relu/adam").set_index("config")
+    board = leaderboard(frame(accs), baseline="relu/adam").set_index("config")
     tanh = board.loc["tanh/adam"]
     assert tanh["vs_baseline"] == "tie"  # raw p ≈ 0.025 would have said "better"
     assert tanh["p_value"] < 0.05 <= tanh["p_holm"]

@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ._plots import colours
+from ._plots import colours, heat_table
 
 __all__ = ["FIGURES", "FORMATS", "write_figures"]
 
@@ -82,14 +82,9 @@ def learning_curves(runs: pd.DataFrame, board: pd.DataFrame) -> Figure | None:
 
 def heatmap(runs: pd.DataFrame, board: pd.DataFrame) -> Figure | None:
     """Mean test accuracy per activation × optimizer, rows and columns best first."""
-    b = board[board["ok"] > 0]
-    if b.empty:
+    if (board["ok"] > 0).sum() == 0:
         return None
-    acts = list(b.groupby("act", sort=False)["test_acc"].max().sort_values(ascending=False).index)
-    opts = list(b.groupby("opt_label", sort=False)["test_acc"].max()
-                .sort_values(ascending=False).index)  # fmt: skip
-    table = b.pivot_table(index="act", columns="opt_label", values="test_acc", aggfunc="mean")
-    z = table.reindex(index=acts, columns=opts).to_numpy()
+    acts, opts, z = heat_table(board)
     fig = _fig(max(4.0, 1.5 * len(opts) + 2.5), max(2.6, 0.45 * len(acts) + 1.4))
     ax = fig.add_subplot()
     im = ax.imshow(z, cmap="viridis", aspect="auto")

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ._columns import fmt_pct
 
-__all__ = ["PALETTE", "colours", "section_plots", "tuning_plot"]
+__all__ = ["PALETTE", "colours", "heat_table", "section_plots", "tuning_plot"]
 
 # Okabe–Ito then Tableau: distinguishable, colour-blind safe first
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
@@ -123,16 +123,22 @@ def learning_curves(runs: pd.DataFrame, order: list[str], col: dict[str, str]) -
     return {"data": data, "layout": layout}
 
 
-def heatmap(board: pd.DataFrame) -> dict[str, Any] | None:
-    """Mean test accuracy per activation × optimizer, rows and columns ordered by rank."""
+def heat_table(board: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray]:
+    """(activations, optimizers, mean test accuracy) with rows and columns best first."""
     b = board[board["ok"] > 0]
-    if b.empty:
-        return None
     acts = list(b.groupby("act", sort=False)["test_acc"].max().sort_values(ascending=False).index)
     opts = list(b.groupby("opt_label", sort=False)["test_acc"].max()
                 .sort_values(ascending=False).index)  # fmt: skip
     table = b.pivot_table(index="act", columns="opt_label", values="test_acc", aggfunc="mean")
     z = table.reindex(index=acts, columns=opts).to_numpy()
+    return acts, opts, z
+
+
+def heatmap(board: pd.DataFrame) -> dict[str, Any] | None:
+    """Mean test accuracy per activation × optimizer, rows and columns ordered by rank."""
+    if (board["ok"] > 0).sum() == 0:
+        return None
+    acts, opts, z = heat_table(board)
     text = [[fmt_pct(v) if not math.isnan(v) else "" for v in row] for row in z]
     height = max(260, 44 * len(acts) + 140)
     return {"data": [{
