@@ -12,20 +12,24 @@ that train (grids, runners, ``compare_activations``) load on first use.
 from importlib import import_module
 from typing import Any
 
-from ._stats import (
-    ALPHA,
-    VERDICTS,
-    config_label,
-    holm,
-    leaderboard,
-    load,
-    seed_test,
-    to_frame,
-    unique_labels,
-)  # fmt: skip
-from ._store import FINAL_STATUSES, Store, StoreError
-
+# everything loads on first use: a pool worker imports ``_worker`` through this package and must
+# not wait for pandas before it arms its parent-death signal
 _LAZY = {
+    **dict.fromkeys(
+        (
+            "ALPHA",
+            "VERDICTS",
+            "config_label",
+            "holm",
+            "leaderboard",
+            "load",
+            "seed_test",
+            "to_frame",
+            "unique_labels",
+        ),
+        "_stats",
+    ),
+    **dict.fromkeys(("FINAL_STATUSES", "Store", "StoreError"), "_store"),
     **dict.fromkeys(
         ("DEFAULT_GRID", "Grid", "grid_from_dict", "grid_with_overrides", "load_grid", "read_grid"),
         "_grid",
@@ -70,3 +74,7 @@ def __getattr__(name: str) -> Any:
     value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -13,10 +13,8 @@ tuning and their bookkeeping (``run_grid``, ``_tune``) sit above it.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +28,7 @@ from typing import Any
 from ..train import RunResult, RunSpec, load_data
 from ._grid import Grid
 from ._store import Store
+from ._worker import work, worker_init
 
 __all__ = ["BenchError", "BenchInterrupted", "Summary", "run_grid", "run_specs"]
 
@@ -54,49 +53,6 @@ class Summary:
     wall_s: float = 0.0
 
 
-# -- what a worker does ----------------------------------------------------------------------
-
-
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
-_WATCH_S = 0.5  # how often the watchdog looks at the parent's pid
-
-
-def _die_with(parent: int) -> None:
-    """Exit when the driver ``parent`` dies, however it dies (a kill -9 runs no clean-up)."""
-    if sys.platform.startswith("linux"):
-        try:  # the kernel sends SIGKILL when the parent exits
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # it died before the signal was armed
-        os._exit(1)
-
-    def watch() -> None:  # everywhere: a re-parented worker exits
-        while os.getppid() == parent:
-            time.sleep(_WATCH_S)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="actopt-parent-watchdog", daemon=True).start()
-
-
-def _worker_init(threads: int, parent: int) -> None:
-    import torch
-
-    _die_with(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver decides what Ctrl-C means
-    torch.set_num_threads(threads)
-
-
-def _work(spec: dict, data_dir: str | None, download: bool) -> dict:
-    from ..train import run
-
-    started = time.time()
-    # the driver validated this spec when the grid was made: taken as it is
-    result = run(RunSpec.from_canonical(spec), data_dir=data_dir, download=download)
-    return {"result": result.to_dict(), "started": started}
-
-
 # -- backends: map specs to results as they complete --------------------------------------------
 
 Event = tuple[RunSpec, dict]
@@ -105,13 +61,13 @@ Event = tuple[RunSpec, dict]
 class LocalBackend:
     def __init__(self, workers: int, threads: int) -> None:
         self.pool = ProcessPoolExecutor(
-            workers, mp_context=get_context("spawn"), initializer=_worker_init,
+            workers, mp_context=get_context("spawn"), initializer=worker_init,
             initargs=(threads, os.getpid()),
         )  # fmt: skip
         self.pending: dict[Any, RunSpec] = {}
 
     def submit(self, spec: RunSpec, data_dir: str | None, download: bool) -> None:
-        self.pending[self.pool.submit(_work, spec.to_dict(), data_dir, download)] = spec
+        self.pending[self.pool.submit(work, spec.to_dict(), data_dir, download)] = spec
 
     def next_done(self, timeout: float) -> list[Event]:
         done, _ = wait(list(self.pending), timeout=timeout, return_when=FIRST_COMPLETED)
@@ -177,7 +133,7 @@ def _ray_work(spec: dict, data_dir: str | None, download: bool, threads: int) ->
     import torch
 
     torch.set_num_threads(threads)
-    return _work(spec, data_dir, download)
+    return work(spec, data_dir, download)
 
 
 # -- the driver ------------------------------------------------------------------------------
