@@ -453,6 +453,7 @@ def test_13_runners_on_one_machine_share_its_cores(tmp_path):
     a, b, c = Store(tmp_path), Store(tmp_path), Store(tmp_path)
     assert a.join(None, cores=2) == 2
     assert b.join(None, cores=2) == 1  # not another 2: the cores are taken
+    assert b.busy_cores() == 2  # so its one worker runs one torch thread, not two
     assert c.join(3, cores=2) == 3  # asked for: kept
     a.leave()  # its 2 cores free again; b's 1 and c's 3 still taken
     with Store(tmp_path) as d:

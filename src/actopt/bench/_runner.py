@@ -198,7 +198,9 @@ def _session(
     cores = os.cpu_count() or 1
     with Store(out) as store, _Interrupts() as stop:
         workers = max(1, min(store.join(workers, cores), max(n_total, 1)))
-        threads = max(1, cores // workers)
+        # torch threads from the cores left to this runner: a second runner's lone worker
+        # running 2 threads on cores the first one's workers use was 6× slower per run
+        threads = max(1, (cores - store.busy_cores()) // workers)
         engine = (
             RayBackend(address, threads) if backend == "ray" else LocalBackend(workers, threads)
         )

@@ -258,12 +258,7 @@ class Store:
         now = time.time()
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            others = self.db.execute(
-                "SELECT host, pid, heartbeat, workers FROM runners WHERE host = ? AND owner != ?",
-                (self.host, self.owner),
-            ).fetchall()
-            busy = sum(w for host, pid, beat, w in others if self._live(host, pid, beat, now))
-            n = workers or max(1, cores - busy)
+            n = workers or max(1, cores - self.busy_cores(now))
             self.db.execute("INSERT OR REPLACE INTO runners VALUES (?, ?, ?, ?, ?)",
                             (self.owner, self.host, os.getpid(), n, now))  # fmt: skip
             self.db.execute("COMMIT")
@@ -271,6 +266,15 @@ class Store:
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+
+    def busy_cores(self, now: float | None = None) -> int:
+        """The workers of the other live runners on this host (each uses a core)."""
+        now = time.time() if now is None else now
+        others = self.db.execute(
+            "SELECT host, pid, heartbeat, workers FROM runners WHERE host = ? AND owner != ?",
+            (self.host, self.owner),
+        ).fetchall()
+        return sum(w for host, pid, beat, w in others if self._live(host, pid, beat, now))
 
     def leave(self) -> None:
         self.db.execute("DELETE FROM runners WHERE owner = ?", (self.owner,))
