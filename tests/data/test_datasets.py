@@ -223,3 +223,18 @@ def test_a_dataset_says_whether_it_needs_files(name):
     assert {"data_dir", "download"} <= set(s.options)
     with pytest.raises(D.DownloadError, match="downloading is off"):
         D.load(name, data_dir="/nonexistent-actopt-data", download=False)
+
+
+def test_mnist1d_disk_cache_returns_what_generation_makes(tmp_path, monkeypatch):
+    from actopt.data import _mnist1d as M
+
+    monkeypatch.setenv("ACTOPT_CACHE", str(tmp_path / "cache"))
+    made = M._make(100, 40, 7)
+    first = M._generate.__wrapped__(100, 40, 7)  # generated, then written
+    assert [p.suffix for p in (tmp_path / "cache").glob("*.npz")] == [".npz"]
+    again = M._generate.__wrapped__(100, 40, 7)  # read back
+    for a, b, c in zip(made, first, again, strict=True):
+        assert np.array_equal(a, b) and np.array_equal(b, c) and b.dtype == c.dtype
+    monkeypatch.setenv("ACTOPT_CACHE", "/proc/actopt-unwritable")  # no cache: still the data
+    assert all(np.array_equal(a, b) for a, b in zip(made, M._generate.__wrapped__(100, 40, 7),
+                                                     strict=True))  # fmt: skip
