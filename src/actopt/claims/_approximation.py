@@ -59,7 +59,7 @@ def _approx_fit(ctx: Context, act: str, width: int, seed: int, steps: int) -> di
 
 
 def _approx_measurements(s: Setting) -> dict[tuple[str, int], list]:
-    steps = s.pick(400, 2000)
+    steps = s.pick(400, 1000)
     return {
         (a, w): [measure(_approx_fit, act=a, width=w, seed=i, steps=steps) for i in range(s.seeds)]
         for a in _APPROX_ACTS
@@ -177,7 +177,7 @@ def _combine_specs(s: Setting) -> dict[tuple[str, tuple[str, ...]], list]:
         ("fashion-mnist", image_data("fashion-mnist", s)),
         ("mnist1d", {"data": "mnist1d"}),
     ):
-        base = spec({**M1D, **fields}, epochs=s.pick(2, 10) if data != "mnist1d" else s.pick(3, 20))
+        base = spec({**M1D, **fields}, epochs=s.pick(2, 8) if data != "mnist1d" else s.pick(3, 15))
         for act in [(a, a) for a in _UNIFORM] + list(_MIXES):
             out[(data, act)] = seeded(base.replace(act=act), s.seeds)
     return out

@@ -37,8 +37,8 @@ _PUBLISHED = (
 def _swish_specs(s: Setting) -> dict[tuple[str, int, str], list]:
     out = {}
     for data, fields, epochs in (
-        ("fashion-mnist", image_data("fashion-mnist", s), (2, 10)),
-        ("mnist1d", {"data": "mnist1d"}, (3, 20)),
+        ("fashion-mnist", image_data("fashion-mnist", s), (2, 6)),
+        ("mnist1d", {"data": "mnist1d"}, (3, 15)),
     ):
         for depth in _DEPTHS:
             base = spec({**M1D, **fields}, depth=depth, epochs=s.pick(*epochs))

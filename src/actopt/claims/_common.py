@@ -61,7 +61,7 @@ def flat(groups: dict[Any, list]) -> list:
     return [x for g in groups.values() for x in g]
 
 
-def image_data(name: str, setting: Setting, full: int = 10_000, quick: int = 1_000) -> dict:
+def image_data(name: str, setting: Setting, full: int = 4_000, quick: int = 1_000) -> dict:
     """An image set (mnist, fashion-mnist) on a seeded subset of its training images."""
     return {"data": name, "data_options": {"n_train": setting.pick(quick, full)}}
 

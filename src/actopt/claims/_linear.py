@@ -28,7 +28,12 @@ NL = "nonlinearity"
 
 def _collapse_specs(s: Setting) -> dict[str, list]:
     base = spec(
-        **image_data("mnist", s), depth=3, width=128, opt="adam", lr=1e-3, epochs=s.pick(2, 10)
+        **image_data("mnist", s),
+        depth=3,
+        width=128,
+        opt="adam",
+        lr=1e-3,
+        epochs=s.pick(2, 8),
     )
     return {
         "logistic regression": seeded(base.replace(model="linear"), s.seeds),

@@ -278,7 +278,7 @@ def _sparsity_specs(s: Setting) -> dict[str, list]:
         width=256,
         opt="adam",
         lr=1e-3,
-        epochs=s.pick(3, 30),
+        epochs=s.pick(3, 15),
         diagnostics=True,
     )
     return {a: seeded(base.replace(act=a), s.seeds) for a in _SPARSE}
