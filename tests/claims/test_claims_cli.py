@@ -119,3 +119,23 @@ def test_bad_arguments_are_one_error_line_and_exit_2(argv, message, capsys, tmp_
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and message in err[0], err
     assert not (tmp_path / "out").exists()  # nothing ran
+
+
+def test_only_runs_the_named_claims_and_python_reads_the_same_store(tmp_path, capsys):
+    """Two claims with no training (landscapes, an exclusive timing): only they run, and
+    ``actopt.claims.run`` on the same folder measures nothing more and agrees."""
+    from actopt.claims import run
+
+    ids = ["relu-is-cheap", "noise-escapes-local-minima"]
+    argv = ["claims", "--quick", "--only", ",".join(reversed(ids)), "--out", str(tmp_path)]
+    assert main([*argv, "--json", str(tmp_path / "a.json"), "-q"]) == 0
+    report = json.loads((tmp_path / "a.json").read_text())
+    assert [c["id"] for c in report["claims"]] == ids  # the registry's order, not the flag's
+    assert report["trained"] == 0 and report["measured"] == 1 + report["claims"][1]["measurements"]
+    table = capsys.readouterr().out
+    assert all(i in table for i in ids) and "dying-relu" not in table
+    again = run(ids, quick=True, out=tmp_path)
+    assert again.measured == again.trained == 0
+    for o, c in zip(again.outcomes, report["claims"], strict=True):
+        assert json.loads(json.dumps(o.verdict.to_dict())) == {k: c[k] for k in ("verdict",
+               "evidence", "numbers", "parts")}  # fmt: skip

@@ -195,7 +195,7 @@ _ADAPTIVE = {"adagrad": 1e-2, "adadelta": 1.0, "rmsprop": 1e-3}
 
 
 def _vanish_specs(s: Setting) -> dict[str, list]:
-    base = spec(M1D, epochs=s.pick(4, 60), diagnostics=True)
+    base = spec(M1D, epochs=s.pick(4, 30), diagnostics=True)
     return {o: seeded(base.replace(opt=o, lr=lr), s.seeds) for o, lr in _ADAPTIVE.items()}
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "figure",
     "fit_spec",
     "flat",
+    "gap_figure",
     "image_data",
     "paired_of",
     "seeded",
@@ -134,3 +135,15 @@ def bars(
     finite = [m for m in means if not math.isnan(m)]
     if zoom and finite:
         ax.set_ylim(min(finite) - 5 * scale / 100, max(finite) + 3 * scale / 100)
+
+
+def gap_figure(labels: Sequence[str], gaps: Sequence[Interval], accs: Sequence[Interval]) -> bytes:
+    """Two panels of bars: the generalisation gap (train − test accuracy) and the test accuracy
+    of each group, as PNG bytes."""
+    from ._claim import png
+
+    fig, (ax1, ax2) = figure(9, 3.2, cols=2)
+    bars(ax1, labels, gaps, scale=100, ylabel="train − test accuracy (pt)")
+    bars(ax2, labels, accs, scale=100, ylabel="test accuracy (%)", color="tab:green", zoom=True)
+    fig.tight_layout()
+    return png(fig)

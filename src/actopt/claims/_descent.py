@@ -35,7 +35,7 @@ _MODES = {
 
 def _batch_specs(s: Setting) -> dict[str, list]:
     base = spec(
-        M1D, opt="sgd", data_options={"num_samples": s.pick(1000, 2000)}, epochs=s.pick(3, 10)
+        M1D, opt="sgd", data_options={"num_samples": s.pick(1000, 2000)}, epochs=s.pick(3, 6)
     )
     return {
         name: seeded(base.replace(batch_size=b, lr=lr), s.seeds) for name, (b, lr) in _MODES.items()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ._claim import Claim, Evidence, Experiment, Number, Part, Setting, Verdict, png
 from ._claim import register as _register
-from ._common import bars, ci_of, figure, flat, image_data, paired_of, spec, variants
+from ._common import bars, ci_of, figure, flat, gap_figure, image_data, paired_of, spec, variants
 from ._gradients import deep_spec, grad_ratio
 from ._stats import combine, decide, mean_ci, ratio_ci
 
@@ -150,24 +150,11 @@ def _gap_analyse(ev: Evidence) -> Verdict:
             )
         )
         numbers.append(Number(f"{name}: gap reduction", d, "pt"))
-    fig, (ax1, ax2) = figure(9, 3.2, cols=2)
-    bars(
-        ax1,
+    fig = gap_figure(
         list(groups),
         [ci_of(ev, g, "gen_gap") for g in groups.values()],
-        scale=100,
-        ylabel="train − test accuracy (pt)",
-    )
-    bars(
-        ax2,
-        list(groups),
         [ci_of(ev, g) for g in groups.values()],
-        scale=100,
-        ylabel="test accuracy (%)",
-        color="tab:green",
-        zoom=True,
     )
-    fig.tight_layout()
     gap = ci_of(ev, groups["none"], "gen_gap")
     return Verdict(
         combine(p.verdict for p in parts),
@@ -176,7 +163,7 @@ def _gap_analyse(ev: Evidence) -> Verdict:
         + ".",
         numbers,
         parts,
-        png(fig),
+        fig,
     )
 
 

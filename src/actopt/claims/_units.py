@@ -6,7 +6,19 @@ import math
 
 from ._claim import Claim, Evidence, Experiment, Number, Part, Setting, Verdict, measure, png
 from ._claim import register as _register
-from ._common import M1D, bars, ci_of, figure, fit_spec, flat, image_data, paired_of, seeded, spec
+from ._common import (
+    M1D,
+    bars,
+    ci_of,
+    figure,
+    fit_spec,
+    flat,
+    gap_figure,
+    image_data,
+    paired_of,
+    seeded,
+    spec,
+)
 from ._measure import Context
 from ._stats import NOT_SUPPORTED, SUPPORTED, combine, decide, mean_ci, paired_ci
 
@@ -22,7 +34,7 @@ _BIASES = (0.0, -0.5, -1.0, -2.0)
 
 
 def _dying_specs(s: Setting) -> dict[tuple[str, float], list]:
-    base = spec(M1D, depth=3, epochs=s.pick(2, 10), diagnostics=True)
+    base = spec(M1D, depth=3, epochs=s.pick(2, 6), diagnostics=True)
     return {
         (a, lr): seeded(base.replace(act=a, lr=lr), s.seeds)
         for a in ("relu", *_VARIANTS)
@@ -174,7 +186,7 @@ def _standard_normal_moments(ctx: Context, acts: list) -> dict:
 
 
 def _centred_specs(s: Setting) -> dict[str, list]:
-    base = spec(M1D, epochs=s.pick(3, 15), diagnostics=True)
+    base = spec(M1D, epochs=s.pick(3, 10), diagnostics=True)
     return {a: seeded(base.replace(act=a), s.seeds) for a in _CENTRED}
 
 
@@ -311,18 +323,7 @@ def _sparsity_analyse(ev: Evidence) -> Verdict:
         numbers.append(Number(f"gap {other} − relu", d, "pt"))
     sparsity = ci_of(ev, groups["relu"], "saturated_fraction")
     gaps = [ci_of(ev, g, "gen_gap") for g in groups.values()]
-    fig, (ax1, ax2) = figure(9, 3.2, cols=2)
-    bars(ax1, list(_SPARSE), gaps, scale=100, ylabel="train − test accuracy (pt)")
-    bars(
-        ax2,
-        list(_SPARSE),
-        [ci_of(ev, g) for g in groups.values()],
-        scale=100,
-        ylabel="test accuracy (%)",
-        color="tab:green",
-        zoom=True,
-    )
-    fig.tight_layout()
+    fig = gap_figure(list(_SPARSE), gaps, [ci_of(ev, g) for g in groups.values()])
     return Verdict(
         combine(p.verdict for p in parts),
         f"Relu's hidden outputs are {sparsity.mean:.0%} exact zeros, yet its generalisation gap "
@@ -331,7 +332,7 @@ def _sparsity_analyse(ev: Evidence) -> Verdict:
         + ".",
         [*numbers, Number("relu sparsity", sparsity, "%")],
         parts,
-        png(fig),
+        fig,
     )
 
 
