@@ -92,7 +92,7 @@ def _sparse_fit(ctx: Context, opt: str, seed: int, epochs: int) -> dict:
 
 
 def _sparse_measurements(s: Setting) -> dict[str, list]:
-    epochs = s.pick(2, 10)
+    epochs = s.pick(2, 5)
     return {
         o: [measure(_sparse_fit, opt=o, seed=i, epochs=epochs) for i in range(s.seeds)]
         for o in ("sgd", "adagrad")
@@ -195,7 +195,7 @@ _ADAPTIVE = {"adagrad": 1e-2, "adadelta": 1.0, "rmsprop": 1e-3}
 
 
 def _vanish_specs(s: Setting) -> dict[str, list]:
-    base = spec(M1D, epochs=s.pick(4, 30), diagnostics=True)
+    base = spec(M1D, epochs=s.pick(4, 20), diagnostics=True)
     return {o: seeded(base.replace(opt=o, lr=lr), s.seeds) for o, lr in _ADAPTIVE.items()}
 
 

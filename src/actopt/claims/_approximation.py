@@ -59,7 +59,7 @@ def _approx_fit(ctx: Context, act: str, width: int, seed: int, steps: int) -> di
 
 
 def _approx_measurements(s: Setting) -> dict[tuple[str, int], list]:
-    steps = s.pick(400, 1000)
+    steps = s.pick(400, 600)
     return {
         (a, w): [measure(_approx_fit, act=a, width=w, seed=i, steps=steps) for i in range(s.seeds)]
         for a in _APPROX_ACTS

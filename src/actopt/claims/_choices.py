@@ -37,8 +37,8 @@ _PUBLISHED = (
 def _swish_specs(s: Setting) -> dict[tuple[str, int, str], list]:
     out = {}
     for data, fields, epochs in (
-        ("fashion-mnist", image_data("fashion-mnist", s), (2, 6)),
-        ("mnist1d", {"data": "mnist1d"}, (3, 10)),
+        ("fashion-mnist", image_data("fashion-mnist", s), (2, 4)),
+        ("mnist1d", {"data": "mnist1d"}, (3, 8)),
     ):
         for depth in _DEPTHS:
             base = spec({**M1D, **fields}, depth=depth, epochs=s.pick(*epochs))
@@ -152,7 +152,7 @@ def _outputs(ctx: Context, spec: dict) -> dict:
 
 
 def _outputs_measurements(s: Setting) -> dict[str, list]:
-    base = spec(M1D, epochs=s.pick(3, 10))
+    base = spec(M1D, epochs=s.pick(3, 6))
     return {
         loss: [
             measure(_outputs, spec=x.to_dict()) for x in seeded(base.replace(loss=loss), s.seeds)
@@ -259,7 +259,7 @@ def _audit(ctx: Context, formula: str) -> dict:
 
 
 def _criteria_specs(s: Setting) -> dict[str, list]:
-    base = spec(M1D, epochs=s.pick(3, 10))
+    base = spec(M1D, epochs=s.pick(3, 6))
     return {
         name: seeded(base.replace(act=f), s.seeds) for name, f in {"relu": "relu", **_BAD}.items()
     }

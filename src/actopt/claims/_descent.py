@@ -35,7 +35,7 @@ _MODES = {
 
 def _batch_specs(s: Setting) -> dict[str, list]:
     base = spec(
-        M1D, opt="sgd", data_options={"num_samples": s.pick(1000, 2000)}, epochs=s.pick(3, 6)
+        M1D, opt="sgd", data_options={"num_samples": s.pick(1000, 1500)}, epochs=s.pick(3, 5)
     )
     return {
         name: seeded(base.replace(batch_size=b, lr=lr), s.seeds) for name, (b, lr) in _MODES.items()
@@ -191,7 +191,7 @@ def _lr_sweep(ctx: Context, function: str, steps: int) -> dict:
 
 
 def _lr_specs(s: Setting) -> dict[float, list]:
-    base = spec(M1D, opt="sgd", epochs=s.pick(2, 10))
+    base = spec(M1D, opt="sgd", epochs=s.pick(2, 5))
     return {lr: seeded(base.replace(lr=lr), s.seeds) for lr in _NET_LRS}
 
 

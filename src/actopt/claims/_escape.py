@@ -79,9 +79,9 @@ def _escape_measurements(s: Setting) -> dict[tuple[str, float], list]:
                     function=name,
                     lr=lr,
                     noise=noise,
-                    steps=s.pick(500, 2000),
-                    polish=s.pick(200, 500),
-                    starts=s.pick(50, 200),
+                    steps=s.pick(500, 1000),
+                    polish=s.pick(200, 300),
+                    starts=s.pick(50, 100),
                     seed=i,
                 )
                 for i in range(1 if noise == 0 else s.seeds)

@@ -31,7 +31,7 @@ def deep_spec(act: str, depth: int, s: Setting):
         init=_INIT[act],
         opt="sgd",
         lr=0.05,
-        epochs=s.pick(2, 10),
+        epochs=s.pick(2, 5),
         diagnostics=True,
     )
 
@@ -226,7 +226,7 @@ def _zigzag(ctx: Context, spec: dict) -> dict:
 
 
 def _centred_specs(s: Setting) -> dict[str, list]:
-    base = spec(M1D, opt="momentum", lr=0.01, init="xavier", epochs=s.pick(3, 15))
+    base = spec(M1D, opt="momentum", lr=0.01, init="xavier", epochs=s.pick(3, 8))
     return {a: seeded(base.replace(act=a), s.seeds) for a in ("sigmoid", "tanh")}
 
 

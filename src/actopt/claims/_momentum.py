@@ -72,7 +72,7 @@ def _oscillation(ctx: Context, kappa: float, steps: int) -> dict:
 
 
 def _net_specs(s: Setting) -> dict[tuple[str, float], list]:
-    base = spec(M1D, epochs=s.pick(2, 10))
+    base = spec(M1D, epochs=s.pick(2, 5))
     return {
         (o, lr): seeded(base.replace(opt=o, lr=lr), s.seeds)
         for o in ("sgd", "momentum", "nag")
@@ -113,7 +113,7 @@ def _fewer(a: float, b: float) -> str:
 
 
 def _mom_measurements(s: Setting) -> dict:
-    steps = s.pick(300, 2000)
+    steps = s.pick(300, 1000)
     out = {}
     for k in _KAPPAS:
         p = {"kappa": k, "angle": 25.0}
@@ -222,7 +222,7 @@ _NAG_FUNCTIONS = {
 
 
 def _nag_measurements(s: Setting) -> dict:
-    steps = s.pick(300, 2000)
+    steps = s.pick(300, 1000)
     return {
         (name, opt): measure(_tuned, function=f, params=p, opt=opt, steps=steps)
         for name, (f, p) in _NAG_FUNCTIONS.items()

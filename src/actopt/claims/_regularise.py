@@ -119,7 +119,7 @@ def _gap_specs(s: Setting) -> dict[str, list]:
         width=512,
         opt="adam",
         lr=1e-3,
-        epochs=s.pick(3, 15),
+        epochs=s.pick(3, 10),
     )
     return variants(base, _REGULARISERS, s.seeds)
 

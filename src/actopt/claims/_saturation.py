@@ -78,7 +78,7 @@ def _saturation_measurements(s: Setting) -> tuple[dict, dict]:
         for a in ("sigmoid", "tanh")
         for g in _GAINS
     }
-    base = spec(M1D, opt="momentum", lr=0.01, depth=3, init="xavier", epochs=s.pick(3, 10))
+    base = spec(M1D, opt="momentum", lr=0.01, depth=3, init="xavier", epochs=s.pick(3, 6))
     trained = {
         (a, g): [
             measure(_gained, spec=x.to_dict(), gain=g) for x in seeded(base.replace(act=a), s.seeds)

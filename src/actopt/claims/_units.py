@@ -34,7 +34,7 @@ _BIASES = (0.0, -0.5, -1.0, -2.0)
 
 
 def _dying_specs(s: Setting) -> dict[tuple[str, float], list]:
-    base = spec(M1D, depth=3, epochs=s.pick(2, 6), diagnostics=True)
+    base = spec(M1D, depth=3, epochs=s.pick(2, 4), diagnostics=True)
     return {
         (a, lr): seeded(base.replace(act=a, lr=lr), s.seeds)
         for a in ("relu", *_VARIANTS)
@@ -186,7 +186,7 @@ def _standard_normal_moments(ctx: Context, acts: list) -> dict:
 
 
 def _centred_specs(s: Setting) -> dict[str, list]:
-    base = spec(M1D, epochs=s.pick(3, 10), diagnostics=True)
+    base = spec(M1D, epochs=s.pick(3, 6), diagnostics=True)
     return {a: seeded(base.replace(act=a), s.seeds) for a in _CENTRED}
 
 
@@ -290,7 +290,7 @@ def _sparsity_specs(s: Setting) -> dict[str, list]:
         width=256,
         opt="adam",
         lr=1e-3,
-        epochs=s.pick(3, 15),
+        epochs=s.pick(3, 10),
         diagnostics=True,
     )
     return {a: seeded(base.replace(act=a), s.seeds) for a in _SPARSE}
