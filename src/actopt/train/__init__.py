@@ -7,7 +7,7 @@
 """
 
 from ._diagnostics import SATURATION_THRESHOLD, Diagnostics, Record
-from ._loop import evaluate, load_data, resolve_device, run
+from ._loop import Fitted, evaluate, fit, load_data, resolve_device, run
 from ._result import STATUSES, RunResult, environment
 from ._schedule import make_scheduler
 from ._spec import LOSSES, SCHEDULES, RunSpec
@@ -18,11 +18,13 @@ __all__ = [
     "SCHEDULES",
     "STATUSES",
     "Diagnostics",
+    "Fitted",
     "Record",
     "RunResult",
     "RunSpec",
     "environment",
     "evaluate",
+    "fit",
     "load_data",
     "make_scheduler",
     "resolve_device",
