@@ -14,7 +14,7 @@ from torch import Tensor
 
 from . import _fused
 from ._base import ActoptOptimizer, check_betas, check_nonneg, check_positive
-from ._ops import Ops
+from ._ops import Ops, all_true, any_true, sqrt, times, value, where
 from ._transforms import (
     bias_corrections,
     coupled_weight_decay,
@@ -124,7 +124,7 @@ class Adam(_AdamBase):
             ops.maximum_(maxes, vs)
             vs = maxes
         denom = ops.sqrt(vs)
-        ops.div_scalar_(denom, [math.sqrt(c) for c in bias_corrections(beta2, steps)])
+        ops.div_scalar_(denom, [sqrt(c) for c in bias_corrections(beta2, steps)])
         ops.add_scalar_(denom, group["eps"])
         step_sizes = [-group["lr"] / c for c in bias_corrections(beta1, steps)]
         ops.addcdiv_(params, ms, denom, step_sizes)
@@ -242,8 +242,9 @@ class NAdam(_AdamBase):
         for state, t in zip(states, steps, strict=True):
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
-            state["mu_product"] *= mu
-            product = state["mu_product"].item()
+            # out of place: per-replica mus turn the scalar into one product per replica
+            state["mu_product"] = times(state["mu_product"], mu)
+            product = value(state["mu_product"])
             g_scale.append(-lr * (1.0 - mu) / (1.0 - product))
             m_scale.append(-lr * mu_next / (1.0 - product * mu_next))
         denom = ops.div_scalar(vs, bias_corrections(beta2, steps))
@@ -304,11 +305,12 @@ class RAdam(_AdamBase):
         for i, t in enumerate(steps):
             bc1, bc2 = 1 - beta1**t, 1 - beta2**t
             rho_t = rho_inf - 2 * t * beta2**t / bc2
-            if rho_t > 5.0:
+            on = rho_t > 5.0  # per replica when beta2 is: each replica's branch, the other's 0
+            if any_true(on):
                 r = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-                rectified.append((i, -lr * math.sqrt(r) * math.sqrt(bc2) / bc1))
-            else:
-                plain.append((i, -lr / bc1))
+                rectified.append((i, where(on, -lr * sqrt(r) * sqrt(bc2) / bc1, 0.0)))
+            if not all_true(on):
+                plain.append((i, where(on, 0.0, -lr / bc1)))
         if plain:
             idx = [i for i, _ in plain]
             steps_ = ops.mul([ms[i] for i in idx], [s for _, s in plain])

@@ -9,7 +9,7 @@ from torch import Tensor
 
 from . import _fused
 from ._base import ActoptOptimizer, check_beta, check_nonneg, check_positive
-from ._ops import Ops
+from ._ops import Ops, full_like, is_zero
 from ._transforms import coupled_weight_decay, ema_, ema_square_
 
 __all__ = ["Adadelta", "Adagrad", "RMSprop"]
@@ -63,7 +63,7 @@ class Adagrad(ActoptOptimizer):
 
     def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
         super()._init_state(p, state, group)
-        state["sum"] = torch.full_like(p, group["initial_accumulator_value"])
+        state["sum"] = full_like(p, group["initial_accumulator_value"])
 
     def _update(self, ops: Ops, group: dict, params: list, grads: list, states: list) -> None:
         steps = self._count_steps(states)
@@ -215,7 +215,7 @@ class RMSprop(ActoptOptimizer):
     def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
         super()._init_state(p, state, group)
         state["square_avg"] = torch.zeros_like(p)
-        if group["momentum"] > 0:
+        if not is_zero(group["momentum"]):
             state["momentum_buffer"] = torch.zeros_like(p)
         if group["centered"]:
             state["grad_avg"] = torch.zeros_like(p)
@@ -234,7 +234,7 @@ class RMSprop(ActoptOptimizer):
         else:
             avg = ops.sqrt(square_avgs)
         ops.add_scalar_(avg, group["eps"])
-        if group["momentum"] > 0:
+        if not is_zero(group["momentum"]):  # momentum >= 0 (validated)
             bufs = [s["momentum_buffer"] for s in states]
             ops.mul_(bufs, group["momentum"])
             ops.addcdiv_(bufs, grads, avg, 1.0)

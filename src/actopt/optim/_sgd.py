@@ -13,7 +13,7 @@ from torch import Tensor
 
 from . import _fused
 from ._base import ActoptOptimizer, check_beta, check_nonneg
-from ._ops import Ops
+from ._ops import Ops, is_zero
 from ._transforms import coupled_weight_decay, momentum_
 
 __all__ = ["NAG", "SGD", "Momentum"]
@@ -82,7 +82,7 @@ class SGD(ActoptOptimizer):
     def _update(self, ops: Ops, group: dict, params: list, grads: list, states: list) -> None:
         grads = coupled_weight_decay(ops, params, grads, group["weight_decay"])
         mu = group["momentum"]
-        if mu != 0:
+        if not is_zero(mu):
             bufs = momentum_(ops, states, grads, mu, group["dampening"])
             grads = ops.add(grads, bufs, alpha=mu) if group["nesterov"] else bufs
         ops.add_(params, grads, alpha=-group["lr"])
