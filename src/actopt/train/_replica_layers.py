@@ -1,0 +1,271 @@
+"""Batched layers: K replicas of one layer as one computation, parameters stacked [K, …] on dim 0.
+
+Two activation layouts travel between them:
+
+- *rows* ``[K, N, F]`` (after a flatten): a linear layer is one ``torch.baddbmm``;
+- *channels* ``[N, K·C, *spatial]``: a convolution is one grouped convolution (``groups=K``),
+  pooling and batch norm work per channel, so per replica.
+
+Each layer is made from the K solo layers (``from_solo``), so replica k starts with exactly the
+weights of its solo run, and gives them back in the solo layout (``solo_state(k)``). The first
+weighted layer also has ``forward_shared(x)`` for one input shared by every replica (evaluation,
+the diagnostics probe): one GEMM or convolution with every replica's filters side by side, with
+no K-fold copy of the input. Chosen by measurement over ``torch.func`` (``vmap`` of
+``functional_call``), which was slower in every case measured (``benchmarks/engine.py
+--strategies``) and cannot run actopt's custom autograd Function activations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.func import functional_call
+
+__all__ = [
+    "CHANNELS",
+    "ROWS",
+    "ReplicaActivation",
+    "ReplicaConv",
+    "ReplicaDropout",
+    "ReplicaLinear",
+    "ReplicaNorm",
+    "replica_view",
+]
+
+ROWS, CHANNELS = "rows", "channels"
+
+
+def _stack(tensors: Sequence[Tensor]) -> nn.Parameter:
+    return nn.Parameter(torch.stack([t.detach() for t in tensors]).contiguous())
+
+
+def replica_view(x: Tensor, layout: str, replicas: int) -> tuple[Tensor, int]:
+    """x with an explicit replica dim, and that dim: rows ``[K, N, F]`` (0), channels
+    ``[N, K, C, *spatial]`` (1)."""
+    if layout == ROWS:
+        return x, 0
+    return x.unflatten(1, (replicas, -1)), 1
+
+
+def _narrowed(p: nn.Parameter, keep: Tensor) -> nn.Parameter:
+    """A new parameter (and gradient) of the rows ``keep``: a leaf cannot change its shape in
+    place (autograd keeps the shape it had when it first accumulated a gradient)."""
+    new = nn.Parameter(p.detach().index_select(0, keep), requires_grad=p.requires_grad)
+    if p.grad is not None:
+        new.grad = p.grad.index_select(0, keep)
+    return new
+
+
+class _Replicated(nn.Module):
+    """Every parameter and buffer has the replica dim first; ``select`` keeps some replicas and
+    returns {old parameter: new parameter}, for the optimizer to follow."""
+
+    def select(self, keep: Tensor) -> dict[Tensor, Tensor]:
+        swapped = {}
+        for name, p in list(self.named_parameters(recurse=False)):
+            swapped[p] = _narrowed(p, keep.to(p.device))
+            setattr(self, name, swapped[p])
+        for name, b in list(self.named_buffers(recurse=False)):
+            setattr(self, name, b.index_select(0, keep.to(b.device)))
+        return swapped
+
+
+class ReplicaLinear(_Replicated):
+    """``out[k] = h[k] @ W[k] + b[k]``: W stored ``[K, in, out]``, the layout bmm reads fastest."""
+
+    def __init__(self, solos: Sequence[nn.Linear]) -> None:
+        super().__init__()
+        self.weight = _stack([m.weight.t() for m in solos])
+        self.bias = _stack([m.bias for m in solos]) if solos[0].bias is not None else None
+
+    def forward(self, h: Tensor) -> Tensor:  # [K, N, in] → [K, N, out]
+        if self.bias is None:
+            return torch.bmm(h, self.weight)
+        return torch.baddbmm(self.bias.unsqueeze(1), h, self.weight)
+
+    def forward_shared(self, x: Tensor) -> Tensor:  # [N, in] for every replica → [K, N, out]
+        k, n_in, n_out = self.weight.shape
+        w = self.weight.transpose(0, 1).reshape(n_in, k * n_out)  # every replica side by side
+        out = x @ w if self.bias is None else torch.addmm(self.bias.reshape(1, -1), x, w)
+        return out.view(-1, k, n_out).transpose(0, 1)
+
+    def solo_state(self, k: int) -> dict[str, Tensor]:
+        state = {"weight": self.weight[k].t()}
+        if self.bias is not None:
+            state["bias"] = self.bias[k]
+        return state
+
+
+class ReplicaConv(_Replicated):
+    """A grouped convolution: replica k's filters see only its own channels. W ``[K, out, in,
+    *kernel]`` is viewed as the ``[K·out, in, *kernel]`` weight of ``groups=K``."""
+
+    def __init__(self, solos: Sequence[nn.Conv1d | nn.Conv2d]) -> None:
+        super().__init__()
+        m = solos[0]
+        self.conv = F.conv1d if isinstance(m, nn.Conv1d) else F.conv2d
+        self.stride, self.padding = m.stride, m.padding
+        self.weight = _stack([s.weight for s in solos])
+        self.bias = _stack([s.bias for s in solos]) if m.bias is not None else None
+
+    def _args(self) -> tuple[Tensor, Tensor | None]:
+        bias = self.bias.reshape(-1) if self.bias is not None else None
+        return self.weight.flatten(0, 1), bias
+
+    def forward(self, h: Tensor) -> Tensor:  # [N, K·in, *s] → [N, K·out, *s']
+        w, b = self._args()
+        return self.conv(h, w, b, self.stride, self.padding, 1, self.weight.shape[0])
+
+    def forward_shared(self, x: Tensor) -> Tensor:  # [N, in, *s], every replica's filters at once
+        w, b = self._args()
+        return self.conv(x, w, b, self.stride, self.padding)
+
+    def solo_state(self, k: int) -> dict[str, Tensor]:
+        state = {"weight": self.weight[k]}
+        if self.bias is not None:
+            state["bias"] = self.bias[k]
+        return state
+
+
+class ReplicaNorm(_Replicated):
+    """Batch norm (statistics per replica and channel: replica k's channels are channels of
+    their own) or layer norm (rows only), with affine parameters and running stats per replica."""
+
+    def __init__(self, solos: Sequence[nn.Module]) -> None:
+        super().__init__()
+        m = solos[0]
+        self.batch = isinstance(m, nn.modules.batchnorm._BatchNorm)
+        self.eps = m.eps
+        self.weight, self.bias = _stack([s.weight for s in solos]), _stack([s.bias for s in solos])
+        if self.batch:
+            self.momentum = m.momentum
+            self.register_buffer("running_mean", torch.stack([s.running_mean for s in solos]))
+            self.register_buffer("running_var", torch.stack([s.running_var for s in solos]))
+            self.register_buffer("tracked", torch.stack([s.num_batches_tracked for s in solos]))
+
+    def forward(self, x: Tensor, layout: str) -> Tensor:
+        if not self.batch:  # rows [K, N, F]
+            y = F.layer_norm(x, x.shape[-1:], eps=self.eps)
+            return torch.addcmul(self.bias.unsqueeze(1), y, self.weight.unsqueeze(1))
+        if self.training:
+            self.tracked += 1
+        flat = x.transpose(0, 1).flatten(1) if layout == ROWS else x  # [N, K·C, …]
+        y = F.batch_norm(
+            flat, self.running_mean.view(-1), self.running_var.view(-1), self.weight.reshape(-1),
+            self.bias.reshape(-1), self.training, self.momentum, self.eps,
+        )  # fmt: skip
+        return y.view(x.shape[1], x.shape[0], -1).transpose(0, 1) if layout == ROWS else y
+
+    def solo_state(self, k: int) -> dict[str, Tensor]:
+        state = {"weight": self.weight[k], "bias": self.bias[k]}
+        if self.batch:
+            state.update(running_mean=self.running_mean[k], running_var=self.running_var[k])
+            state["num_batches_tracked"] = self.tracked[k]
+        return state
+
+
+class ReplicaDropout(nn.Module):
+    """Dropout with each replica's mask drawn from its own generator, in its solo run's order
+    (``bernoulli_(1 - p)`` on a tensor of the solo shape, then ``/ (1 - p)``, as CPU ``F.dropout``
+    does), so replica k drops exactly the units its solo run drops."""
+
+    def __init__(self, p: float, generators: list[torch.Generator]) -> None:
+        super().__init__()
+        self.p, self.generators = p, generators
+
+    def forward(self, x: Tensor) -> Tensor:  # rows [K, N, F]
+        if not self.training or self.p == 0:
+            return x
+        noise = torch.empty_like(x)
+        for k, g in enumerate(self.generators):
+            noise[k].bernoulli_(1 - self.p, generator=g)
+        return x * noise.div_(1 - self.p)
+
+    def select(self, keep: Tensor) -> dict[Tensor, Tensor]:
+        self.generators = [self.generators[i] for i in keep.tolist()]
+        return {}
+
+
+class ReplicaActivation(nn.Module):
+    """Each replica's activation on its own slice. ``keys[k]`` names replica k's activation (equal
+    keys, equal functions); one distinct key is one call on the whole tensor.
+
+    A learnable activation (PReLU's slope, a trained Swish β) is the same function for every
+    replica of a group, with its parameters stacked ``[K, count]``: the replica dim is moved next
+    to the channels so the module's own per-channel broadcasting applies replica k's values to
+    replica k's slice.
+    """
+
+    def __init__(self, solos: Sequence[nn.Module], keys: Sequence[Hashable]) -> None:
+        super().__init__()
+        self.keys = list(keys)
+        self.names = [str(getattr(getattr(m, "spec", None), "name", type(m).__name__.lower()))
+                      for m in solos]  # fmt: skip
+        trained = dict(solos[0].named_parameters())
+        if trained and len(set(self.keys)) > 1:
+            raise ValueError("replicas of a learnable activation must share one activation")
+        # not registered: a learnable one runs with the stacked values (functional_call), and
+        # the others hold nothing to train or move
+        self.modules_by_key: dict[Hashable, nn.Module] = {}
+        for key, m in zip(self.keys, solos, strict=True):
+            self.modules_by_key.setdefault(key, m)
+        self.trained = list(trained)
+        self.stacked = nn.ParameterList(
+            [_stack([dict(m.named_parameters())[n] for m in solos]) for n in self.trained]
+        )
+        self._plan()
+
+    def _plan(self) -> None:
+        groups: dict[Hashable, list[int]] = {}
+        for k, key in enumerate(self.keys):
+            groups.setdefault(key, []).append(k)
+        self.groups = list(groups.items())
+        order = [k for _, idx in self.groups for k in idx]
+        self.contiguous = order == list(range(len(order)))
+        self.inverse = torch.argsort(torch.tensor(order)) if not self.contiguous else None
+
+    def _learnable(self, x: Tensor, layout: str) -> Tensor:
+        xr, dim = replica_view(x, layout, len(self.keys))
+        xr = xr.movedim(dim, 1)  # [N, K, …]
+        module = self.modules_by_key[self.keys[0]]
+        count = self.stacked[0].shape[1]
+        flat = count > 1  # per-channel values: the channel dim joins the replica dim
+        inner = xr.flatten(1, 2) if flat else xr
+        values = {n: p.reshape(-1) for n, p in zip(self.trained, self.stacked, strict=True)}
+        y = functional_call(module, values, (inner,))
+        y = y.unflatten(1, xr.shape[1:3]) if flat else y
+        return y.movedim(1, dim).reshape(x.shape)
+
+    def forward(self, x: Tensor, layout: str) -> Tensor:
+        if self.trained:
+            return self._learnable(x, layout)
+        if len(self.groups) == 1:
+            return self.modules_by_key[self.groups[0][0]](x)
+        xr, dim = replica_view(x, layout, len(self.keys))
+        parts = []
+        for key, idx in self.groups:
+            if self.contiguous:
+                part = xr.narrow(dim, idx[0], len(idx))
+            else:
+                part = xr.index_select(dim, torch.tensor(idx, device=x.device))
+            parts.append(self.modules_by_key[key](part))
+        y = torch.cat(parts, dim)
+        if self.inverse is not None:
+            y = y.index_select(dim, self.inverse.to(x.device))
+        return y.reshape(x.shape)
+
+    def select(self, keep: Tensor) -> dict[Tensor, Tensor]:
+        positions = keep.tolist()
+        self.keys = [self.keys[i] for i in positions]
+        self.names = [self.names[i] for i in positions]
+        swapped = {}
+        for i, p in enumerate(self.stacked):
+            swapped[p] = self.stacked[i] = _narrowed(p, keep.to(p.device))
+        self._plan()
+        return swapped
+
+    def solo_state(self, k: int) -> dict[str, Tensor]:
+        return {n: p[k] for n, p in zip(self.trained, self.stacked, strict=True)}
