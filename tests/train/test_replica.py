@@ -100,6 +100,13 @@ def assert_states_close(group: _Group, solos: list[torch.nn.Module], rtol, atol)
             torch.testing.assert_close(ours[name], value, rtol=rtol, atol=atol, msg=name)
 
 
+def assert_like_solo_after(specs: list[RunSpec], ds: D.Dataset, rtol, atol) -> None:
+    """Train a group for ``spec.steps`` steps; each replica is then its solo network."""
+    group = group_of(specs, ds)
+    group.train(None)
+    assert_states_close(group, [solo_after(s, ds, s.steps) for s in specs], rtol, atol)
+
+
 def lrs(name: str) -> tuple[float, float, float]:
     base = LR.get(name, 1e-3)
     return base, 3 * base, base / 3
@@ -144,18 +151,12 @@ def three(name: str, steps: int) -> list[RunSpec]:
 
 @pytest.mark.parametrize("name", O.names())
 def test_one_step_equals_each_solo_step(mnist1d, name):
-    group = group_of(three(name, 1), mnist1d)
-    group.train(None)
-    solos = [solo_after(s, mnist1d, 1) for s in three(name, 1)]
-    assert_states_close(group, solos, rtol=1e-4, atol=2e-6)
+    assert_like_solo_after(three(name, 1), mnist1d, rtol=1e-4, atol=2e-6)
 
 
 @pytest.mark.parametrize("name", O.names())
 def test_steps_in_float64_equal_each_solo_run(float64, name):
-    group = group_of(three(name, 6), float64)
-    group.train(None)
-    solos = [solo_after(s, float64, 6) for s in three(name, 6)]
-    assert_states_close(group, solos, rtol=1e-9, atol=1e-12)
+    assert_like_solo_after(three(name, 6), float64, rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", O.names())
@@ -201,11 +202,8 @@ def test_learnable_activations_train_their_values_per_replica(mnist1d, act):
     specs = [RunSpec(**BASE, act=act, act_params=params, seed=s, lr=lr)
              for s, lr in ((0, 1e-3), (1, 1e-2))]  # fmt: skip
     compare(specs, mnist1d)
-    group = group_of([s.replace(steps=5) for s in specs], mnist1d)
-    group.train(None)
-    solos = [solo_after(s, mnist1d, 5) for s in specs]
-    assert any(name.startswith("2.") for name in solos[0].state_dict())  # the act's own values
-    assert_states_close(group, solos, rtol=1e-4, atol=2e-6)
+    assert any(name.startswith("2.") for name in solo_after(specs[0], mnist1d, 0).state_dict())
+    assert_like_solo_after([s.replace(steps=5) for s in specs], mnist1d, rtol=1e-4, atol=2e-6)
 
 
 def test_a_diverging_replica_is_frozen_and_the_others_go_on(mnist1d):
@@ -218,9 +216,8 @@ def test_a_diverging_replica_is_frozen_and_the_others_go_on(mnist1d):
 
 def test_dropout_masks_are_each_solo_runs(mnist1d):
     specs = [RunSpec(**BASE, dropout=0.3, seed=s, steps=3) for s in (0, 1)]
-    group = group_of(specs, mnist1d)
-    group.train(None)  # a wrong mask would move whole units: far beyond rounding
-    assert_states_close(group, [solo_after(s, mnist1d, 3) for s in specs], rtol=1e-4, atol=2e-6)
+    # a wrong mask would move whole units: far beyond rounding
+    assert_like_solo_after(specs, mnist1d, rtol=1e-4, atol=2e-6)
 
 
 @pytest.mark.parametrize("options", [
@@ -238,19 +235,16 @@ def test_norms_losses_schedules_and_models(mnist1d, options):
 def test_mnist_lenet_group(mnist_small):
     specs = [RunSpec(data="mnist", model="cnn", width=32, steps=5, batch_size=100, seed=s,
                      lr=lr) for s, lr in ((0, 1e-3), (1, 3e-3))]  # fmt: skip
-    group = group_of([s.replace(steps=1) for s in specs], mnist_small)
+    group = group_of(specs, mnist_small)
     assert_states_close(group, [solo_after(s, mnist_small, 0) for s in specs], rtol=0, atol=0)
-    group.train(None)
-    assert_states_close(group, [solo_after(s, mnist_small, 1) for s in specs], rtol=1e-4, atol=2e-6)
+    one = [s.replace(steps=1) for s in specs]
+    assert_like_solo_after(one, mnist_small, rtol=1e-4, atol=2e-6)
     compare(specs, mnist_small)
     before = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     try:
-        two_steps = [s.replace(steps=2) for s in specs]
-        group = group_of(two_steps, as_float64(mnist_small))
-        group.train(None)
-        solos = [solo_after(s, as_float64(mnist_small), 2) for s in two_steps]
-        assert_states_close(group, solos, rtol=1e-9, atol=1e-12)
+        two = [s.replace(steps=2) for s in specs]
+        assert_like_solo_after(two, as_float64(mnist_small), rtol=1e-9, atol=1e-12)
     finally:
         torch.set_default_dtype(before)
 

@@ -1,0 +1,246 @@
+"""The replica engine against K plain PyTorch loops, and against the machine's matmul roofline.
+
+For each workload and K: the engine trains K replicas (seeds) as one group (``run_group``,
+evaluation excluded from its samples/s), and plain loops (``plain_loop``: the loop a PyTorch
+user writes, as in ``benchmarks/train.py``) train the same network one run after another. K
+plain loops run one after another take K times as long as one, so their replica-samples/s is
+one loop's samples/s: it is measured between the engine's groups, in the same process, and its
+median over the whole run is the baseline. GFLOP/s counts the matmul/convolution work of a
+training step (forward, input and weight gradients); the roofline is SGEMM on 2048² matrices
+in the same process. ``--grid`` times a whole grid through ``run_many`` (evaluation included);
+``--strategies`` times the batched layer forms the engine chose between.
+
+    ACTOPT_DATA=../shared/datasets python benchmarks/engine.py [--repeat 3] [--grid] [--strategies]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+from rich.console import Console
+from rich.table import Table
+from torch import nn
+
+import actopt.data as D
+import actopt.models as M
+from actopt.train import RunSpec, run_group, run_many
+
+WORKLOADS = {  # name: (spec, steps measured per group)
+    "MNIST-1D MLP 2×256": (RunSpec(data="mnist1d", width=256, batch_size=100), 360),
+    "MNIST MLP 784-256-256-10": (RunSpec(data="mnist", width=256, batch_size=128), 60),
+    "MNIST-1D CNN": (RunSpec(data="mnist1d", model="cnn", batch_size=100), 180),
+}
+KS = (1, 4, 10, 32)
+
+
+def plain_net(spec: RunSpec, shape: tuple[int, ...]) -> nn.Module:
+    """The network of ``spec`` in plain torch.nn modules (ReLU, He init)."""
+    if spec.model == "mlp":
+        n_in = math.prod(shape)
+        return nn.Sequential(
+            nn.Flatten(), nn.Linear(n_in, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(),
+            nn.Linear(256, 10),
+        )  # fmt: skip
+    return nn.Sequential(
+        nn.Conv1d(1, 25, 5, stride=2, padding=1), nn.ReLU(),
+        nn.Conv1d(25, 25, 3, stride=2, padding=1), nn.ReLU(),
+        nn.Conv1d(25, 25, 3, stride=2, padding=1), nn.ReLU(),
+        nn.Flatten(), nn.Linear(125, 10),
+    )  # fmt: skip
+
+
+def plain_loop(ds: D.Dataset, spec: RunSpec, steps: int, seed: int) -> float:
+    """The loop a PyTorch user writes by hand; returns training samples per second."""
+    torch.manual_seed(seed)
+    model = M.initialize(plain_net(spec, ds.input_shape), "he")
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    g = torch.Generator().manual_seed(seed)
+    x, y, batch = ds.x_train, ds.y_train, int(spec.batch_size)
+    seen, step, t0 = 0, 0, time.perf_counter()
+    while step < steps:
+        perm = torch.randperm(len(y), generator=g)
+        for i in range(0, len(y), batch):
+            if step == steps:
+                break
+            idx = perm[i : i + batch]
+            opt.zero_grad(set_to_none=True)
+            F.cross_entropy(model(x[idx]), y[idx]).backward()
+            opt.step()
+            seen, step = seen + len(idx), step + 1
+    return seen / (time.perf_counter() - t0)
+
+
+def engine(ds: D.Dataset, spec: RunSpec, steps: int, k: int, r: int) -> float:
+    """Replica-samples/s of one group of k seeds (its training time only)."""
+    specs = [spec.replace(steps=steps, seed=100 * r + i, device="cpu") for i in range(k)]
+    results = run_group(specs, dataset=ds)
+    assert all(res.status == "ok" for res in results), results[0].error
+    return results[0].final["samples_per_s"]  # the group's, per replica: K · samples / time
+
+
+def step_flops(model: nn.Module, shape: tuple[int, ...]) -> float:
+    """Multiply-add FLOPs of one example's training step: forward, input and weight gradients
+    (the first layer's input gradient is not needed)."""
+    flops, first = 0.0, True
+
+    def count(m: nn.Module, inputs: tuple, out: torch.Tensor) -> None:
+        nonlocal flops, first
+        fwd = 2 * out[0].numel() * m.weight[0].numel()
+        flops += fwd * (2 if first else 3)
+        first = False
+
+    hooks = [
+        m.register_forward_hook(count)
+        for m in model.modules()
+        if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d))
+    ]
+    with torch.no_grad():
+        model(torch.zeros(1, *shape))
+    for h in hooks:
+        h.remove()
+    return flops
+
+
+def sgemm_gflops(size: int = 2048, repeat: int = 10) -> float:
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    c = torch.empty(size, size)
+    torch.mm(a, b, out=c)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        torch.mm(a, b, out=c)
+        times.append(time.perf_counter() - t0)
+    return 2 * size**3 / statistics.median(times) / 1e9
+
+
+def load(spec: RunSpec) -> D.Dataset:
+    return D.load(spec.data) if spec.data == "mnist1d" else D.load("mnist", quiet=True)
+
+
+def bench_workloads(args: argparse.Namespace, console: Console) -> None:
+    roofline = []
+    table = Table(title=f"replica engine vs K plain loops · Adam · {args.threads} threads · "
+                  f"median of {args.repeat}")  # fmt: skip
+    for col in ("workload", "K", "engine repl.-samples/s", "K plain loops", "ratio", "GFLOP/s",
+                "÷ SGEMM"):  # fmt: skip
+        table.add_column(col, justify="left" if col == "workload" else "right")
+    for name, (spec, steps) in WORKLOADS.items():
+        if name not in args.only:
+            continue
+        ds = load(spec)
+        flops = step_flops(plain_net(spec, ds.input_shape), ds.input_shape)
+        rates: dict[int, list[float]] = {k: [] for k in KS}
+        plain: list[float] = []
+        for r in range(args.repeat):  # interleaved: load on the machine hits both alike
+            for k in KS if r % 2 == 0 else reversed(KS):
+                rates[k].append(engine(ds, spec, steps, k, r))
+                roofline.append(sgemm_gflops(repeat=3))
+                plain.append(plain_loop(ds, spec, steps, seed=r))
+        base = statistics.median(plain)
+        peak = statistics.median(roofline)
+        for k in KS:
+            med = statistics.median(rates[k])
+            gflops = med * flops / 1e9
+            table.add_row(name, str(k), f"{med:,.0f}", f"{base:,.0f}", f"{med / base:.2f}×",
+                          f"{gflops:.1f}", f"{gflops / peak:.2f}")  # fmt: skip
+        console.print(f"[dim]{name}: plain loop {base:,.0f} samples/s "
+                      f"({min(plain):,.0f}–{max(plain):,.0f}), SGEMM {peak:.0f} GFLOP/s[/dim]")  # fmt: skip
+    console.print(table)
+    console.print(f"SGEMM 2048² in this process: {statistics.median(roofline):.0f} GFLOP/s "
+                  f"(range {min(roofline):.0f}–{max(roofline):.0f})")  # fmt: skip
+
+
+def bench_grid(args: argparse.Namespace, console: Console) -> None:
+    """MNIST-1D MLP trainings per hour through run_many: 1200 steps, batch 100, Adam."""
+    ds = D.load("mnist1d")
+    base = RunSpec(data="mnist1d", width=256, batch_size=100, steps=1200, device="cpu")
+    specs = [base.replace(lr=lr, seed=s) for lr in (3e-4, 1e-3, 3e-3, 1e-2) for s in range(8)]
+    for diagnostics in (False, True):
+        grid = [s.replace(diagnostics=diagnostics) for s in specs]
+        t0 = time.perf_counter()
+        results = run_many(grid, dataset=ds)
+        wall = time.perf_counter() - t0
+        ok = sum(r.status == "ok" for r in results)
+        console.print(f"grid: {len(grid)} trainings (4 lrs × 8 seeds, diagnostics "
+                      f"{'on' if diagnostics else 'off'}) in {wall:.1f} s: "
+                      f"{len(grid) / wall * 3600:,.0f} trainings/hour ({ok} ok)")  # fmt: skip
+    t0 = time.perf_counter()
+    plain_loop(ds, base, 1200, seed=0)
+    console.print(f"one plain loop of 1200 steps (no evaluation): {time.perf_counter() - t0:.2f} s"
+                  f" = {3600 / (time.perf_counter() - t0):,.0f} trainings/hour")  # fmt: skip
+
+
+def bench_strategies(args: argparse.Namespace, console: Console) -> None:
+    """Forward+backward ms of the batched layer forms: bmm / grouped conv vs torch.func."""
+    from torch.func import functional_call, stack_module_state, vmap
+
+    table = Table(title="batched layers, forward + backward, ms (median of 7)")
+    for col in ("network", "K", "bmm / grouped conv", "vmap(functional_call)", "K modules"):
+        table.add_column(col, justify="left" if col == "network" else "right")
+    for name, spec in (("MNIST-1D MLP", WORKLOADS["MNIST-1D MLP 2×256"][0]),
+                       ("MNIST-1D CNN", WORKLOADS["MNIST-1D CNN"][0])):  # fmt: skip
+        for k in (4, 10, 32):
+            from actopt.train._replica_model import build_replicas
+
+            specs = [spec.replace(seed=i) for i in range(k)]
+            model, _ = build_replicas(specs, (1, 40), 10)
+            nets = [M.initialize(plain_net(spec, (1, 40)), "he") for _ in range(k)]
+            params, buffers = stack_module_state(nets)
+            meta = plain_net(spec, (1, 40)).to("meta")
+            x, y = torch.randn(k, 100, 1, 40), torch.randint(0, 10, (k, 100))
+            idx = torch.arange(k * 100).view(k, 100)
+            flat_x = x.reshape(k * 100, 1, 40)
+
+            def ours(model=model, flat_x=flat_x, idx=idx, y=y):
+                out = model(model.gather(flat_x, idx))
+                F.cross_entropy(out.flatten(0, 1), y.flatten()).backward()
+
+            def func(params=params, buffers=buffers, meta=meta, x=x, y=y):
+                call = vmap(lambda p, b, xb: functional_call(meta, (p, b), (xb,)))
+                F.cross_entropy(call(params, buffers, x).flatten(0, 1), y.flatten()).backward()
+
+            def loop(nets=nets, x=x, y=y):
+                for net, xb, yb in zip(nets, x, y, strict=True):
+                    F.cross_entropy(net(xb), yb).backward()
+
+            row = [name, str(k)]
+            for fn in (ours, func, loop):
+                fn()
+                times = []
+                for _ in range(7):
+                    t0 = time.perf_counter()
+                    fn()
+                    times.append(time.perf_counter() - t0)
+                row.append(f"{statistics.median(times) * 1e3:.2f}")
+            table.add_row(*row)
+    console.print(table)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--only", default=",".join(WORKLOADS), help="workloads, comma-separated")
+    parser.add_argument("--grid", action="store_true", help="also the grid throughput")
+    parser.add_argument("--strategies", action="store_true", help="also the layer forms")
+    args = parser.parse_args()
+    args.only = args.only.split(",")
+    torch.set_num_threads(args.threads)
+    console = Console()
+    load_before = os.getloadavg()[0]
+    if args.strategies:
+        bench_strategies(args, console)
+    bench_workloads(args, console)
+    if args.grid:
+        bench_grid(args, console)
+    console.print(f"load average (1 min): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
+
+
+if __name__ == "__main__":
+    main()
