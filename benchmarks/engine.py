@@ -29,14 +29,16 @@ from torch import nn
 
 import actopt.data as D
 import actopt.models as M
-from actopt.train import RunSpec, run_group, run_many
+from actopt.train import RunSpec, run, run_group, run_many
+from actopt.train._replica_model import build_replicas
 
-WORKLOADS = {  # name: (spec, steps measured per group)
-    "MNIST-1D MLP 2×256": (RunSpec(data="mnist1d", width=256, batch_size=100), 360),
-    "MNIST MLP 784-256-256-10": (RunSpec(data="mnist", width=256, batch_size=128), 60),
-    "MNIST-1D CNN": (RunSpec(data="mnist1d", model="cnn", batch_size=100), 180),
+WORKLOADS = {  # name: (spec, steps measured per group); MLPs 2×256, Adam 1e-3, ReLU
+    "mnist1d-mlp": (RunSpec(data="mnist1d", width=256, batch_size=100), 360),
+    "mnist-mlp": (RunSpec(data="mnist", width=256, batch_size=128), 60),
+    "mnist1d-cnn": (RunSpec(data="mnist1d", model="cnn", batch_size=100), 180),
 }
-KS = (1, 4, 10, 32)
+# groups measured: K seeds, and "10 lrs" (10 seeds, each its own lr: per-replica values)
+GROUPS = ("1", "4", "10", "32", "10 lrs")
 
 
 def plain_net(spec: RunSpec, shape: tuple[int, ...]) -> nn.Module:
@@ -76,9 +78,11 @@ def plain_loop(ds: D.Dataset, spec: RunSpec, steps: int, seed: int) -> float:
     return seen / (time.perf_counter() - t0)
 
 
-def engine(ds: D.Dataset, spec: RunSpec, steps: int, k: int, r: int) -> float:
-    """Replica-samples/s of one group of k seeds (its training time only)."""
-    specs = [spec.replace(steps=steps, seed=100 * r + i, device="cpu") for i in range(k)]
+def engine(ds: D.Dataset, spec: RunSpec, steps: int, group: str, r: int) -> float:
+    """Replica-samples/s of one group (its training time only)."""
+    k, lrs = int(group.split()[0]), group.endswith("lrs")
+    specs = [spec.replace(steps=steps, seed=100 * r + i, device="cpu",
+                          lr=1e-3 * 1.3**i if lrs else 1e-3) for i in range(k)]  # fmt: skip
     results = run_group(specs, dataset=ds)
     assert all(res.status == "ok" for res in results), results[0].error
     return results[0].final["samples_per_s"]  # the group's, per replica: K · samples / time
@@ -125,32 +129,31 @@ def load(spec: RunSpec) -> D.Dataset:
 
 def bench_workloads(args: argparse.Namespace, console: Console) -> None:
     roofline = []
-    table = Table(title=f"replica engine vs K plain loops · Adam · {args.threads} threads · "
-                  f"median of {args.repeat}")  # fmt: skip
-    for col in ("workload", "K", "engine repl.-samples/s", "K plain loops", "ratio", "GFLOP/s",
-                "÷ SGEMM"):  # fmt: skip
+    table = Table(title=f"replica-samples/s: engine vs K plain loops · Adam · {args.threads} "
+                  f"threads · median of {args.repeat}")  # fmt: skip
+    for col in ("workload", "K", "engine", "K plain loops", "ratio", "GFLOP/s", "÷ SGEMM"):
         table.add_column(col, justify="left" if col == "workload" else "right")
     for name, (spec, steps) in WORKLOADS.items():
         if name not in args.only:
             continue
         ds = load(spec)
         flops = step_flops(plain_net(spec, ds.input_shape), ds.input_shape)
-        rates: dict[int, list[float]] = {k: [] for k in KS}
+        rates: dict[str, list[float]] = {g: [] for g in GROUPS}
         plain: list[float] = []
         for r in range(args.repeat):  # interleaved: load on the machine hits both alike
-            for k in KS if r % 2 == 0 else reversed(KS):
-                rates[k].append(engine(ds, spec, steps, k, r))
+            for g in GROUPS if r % 2 == 0 else reversed(GROUPS):
+                rates[g].append(engine(ds, spec, steps, g, r))
                 roofline.append(sgemm_gflops(repeat=3))
                 plain.append(plain_loop(ds, spec, steps, seed=r))
         base = statistics.median(plain)
         peak = statistics.median(roofline)
-        for k in KS:
-            med = statistics.median(rates[k])
+        for g in GROUPS:
+            med = statistics.median(rates[g])
             gflops = med * flops / 1e9
-            table.add_row(name, str(k), f"{med:,.0f}", f"{base:,.0f}", f"{med / base:.2f}×",
+            table.add_row(name, g, f"{med:,.0f}", f"{base:,.0f}", f"{med / base:.2f}×",
                           f"{gflops:.1f}", f"{gflops / peak:.2f}")  # fmt: skip
-        console.print(f"[dim]{name}: plain loop {base:,.0f} samples/s "
-                      f"({min(plain):,.0f}–{max(plain):,.0f}), SGEMM {peak:.0f} GFLOP/s[/dim]")  # fmt: skip
+        spread = f"{min(plain):,.0f}–{max(plain):,.0f}"
+        console.print(f"[dim]{name}: plain loop {base:,.0f} samples/s ({spread})[/dim]")
     console.print(table)
     console.print(f"SGEMM 2048² in this process: {statistics.median(roofline):.0f} GFLOP/s "
                   f"(range {min(roofline):.0f}–{max(roofline):.0f})")  # fmt: skip
@@ -170,24 +173,28 @@ def bench_grid(args: argparse.Namespace, console: Console) -> None:
         console.print(f"grid: {len(grid)} trainings (4 lrs × 8 seeds, diagnostics "
                       f"{'on' if diagnostics else 'off'}) in {wall:.1f} s: "
                       f"{len(grid) / wall * 3600:,.0f} trainings/hour ({ok} ok)")  # fmt: skip
+        t0 = time.perf_counter()
+        run(grid[0], dataset=ds)
+        wall = time.perf_counter() - t0
+        console.print(f"  one solo run() of it: {wall:.2f} s = {3600 / wall:,.0f} trainings/hour")
     t0 = time.perf_counter()
     plain_loop(ds, base, 1200, seed=0)
-    console.print(f"one plain loop of 1200 steps (no evaluation): {time.perf_counter() - t0:.2f} s"
-                  f" = {3600 / (time.perf_counter() - t0):,.0f} trainings/hour")  # fmt: skip
+    wall = time.perf_counter() - t0
+    console.print(f"one plain loop of 1200 steps (no evaluation): {wall:.2f} s = "
+                  f"{3600 / wall:,.0f} trainings/hour")  # fmt: skip
 
 
 def bench_strategies(args: argparse.Namespace, console: Console) -> None:
     """Forward+backward ms of the batched layer forms: bmm / grouped conv vs torch.func."""
     from torch.func import functional_call, stack_module_state, vmap
 
-    table = Table(title="batched layers, forward + backward, ms (median of 7)")
-    for col in ("network", "K", "bmm / grouped conv", "vmap(functional_call)", "K modules"):
+    table = Table(title="batched layers, forward + backward of a batch of 100, ms (median of 7)")
+    for col in ("network", "K", "engine (bmm, im2col+bmm)", "grouped conv1d",
+                "vmap(functional_call)", "K modules"):  # fmt: skip
         table.add_column(col, justify="left" if col == "network" else "right")
-    for name, spec in (("MNIST-1D MLP", WORKLOADS["MNIST-1D MLP 2×256"][0]),
-                       ("MNIST-1D CNN", WORKLOADS["MNIST-1D CNN"][0])):  # fmt: skip
+    for name in ("mnist1d-mlp", "mnist1d-cnn"):
+        spec = WORKLOADS[name][0]
         for k in (4, 10, 32):
-            from actopt.train._replica_model import build_replicas
-
             specs = [spec.replace(seed=i) for i in range(k)]
             model, _ = build_replicas(specs, (1, 40), 10)
             nets = [M.initialize(plain_net(spec, (1, 40)), "he") for _ in range(k)]
@@ -201,6 +208,19 @@ def bench_strategies(args: argparse.Namespace, console: Console) -> None:
                 out = model(model.gather(flat_x, idx))
                 F.cross_entropy(out.flatten(0, 1), y.flatten()).backward()
 
+            def grouped(nets=nets, x=x, y=y, k=k):
+                convs = [m for m in nets[0] if isinstance(m, nn.Conv1d)]
+                weights = [torch.cat([net[i].weight for net in nets]) for i in (0, 2, 4)]
+                biases = [torch.cat([net[i].bias for net in nets]) for i in (0, 2, 4)]
+                h = x.transpose(0, 1).reshape(100, k, 40)
+                for m, w, b in zip(convs, weights, biases, strict=True):
+                    h = F.relu(F.conv1d(h, w, b, m.stride, m.padding, 1, k))
+                h = h.view(100, k, -1).transpose(0, 1)
+                head = torch.stack([net[-1].weight.t() for net in nets])
+                bias = torch.stack([net[-1].bias for net in nets]).unsqueeze(1)
+                out = torch.baddbmm(bias, h, head)
+                F.cross_entropy(out.flatten(0, 1), y.flatten()).backward()
+
             def func(params=params, buffers=buffers, meta=meta, x=x, y=y):
                 call = vmap(lambda p, b, xb: functional_call(meta, (p, b), (xb,)))
                 F.cross_entropy(call(params, buffers, x).flatten(0, 1), y.flatten()).backward()
@@ -210,7 +230,10 @@ def bench_strategies(args: argparse.Namespace, console: Console) -> None:
                     F.cross_entropy(net(xb), yb).backward()
 
             row = [name, str(k)]
-            for fn in (ours, func, loop):
+            for fn in (ours, grouped if name.endswith("cnn") else None, func, loop):
+                if fn is None:
+                    row.append("—")
+                    continue
                 fn()
                 times = []
                 for _ in range(7):
@@ -236,7 +259,8 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     if args.strategies:
         bench_strategies(args, console)
-    bench_workloads(args, console)
+    if any(name in WORKLOADS for name in args.only):
+        bench_workloads(args, console)
     if args.grid:
         bench_grid(args, console)
     console.print(f"load average (1 min): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")

@@ -131,8 +131,9 @@ def test_initial_weights_and_data_order_are_the_solo_runs(mnist1d, model):
         for k, s in enumerate(specs):
             xb, yb = solo_batches[k][0] if epoch == 0 else (None, None)
             if epoch == 0:
-                replica_rows = first[k] if group.model.input_layout == "rows" else first[:, k]
-                assert torch.equal(replica_rows.reshape(xb.shape), xb)
+                layout = group.model.input_layout  # rows [K, B, F] or signal [K, B, L, C]
+                mine = first[k].transpose(1, 2) if layout == "signal" else first[k]
+                assert torch.equal(mine.reshape(xb.shape), xb)
                 assert torch.equal(mnist1d.y_train[order[k, :100]], yb)
             g = torch.Generator().manual_seed(s.seed)
             expected = [torch.randperm(len(x), generator=g) for _ in range(epoch + 1)][-1]

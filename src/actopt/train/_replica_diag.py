@@ -17,7 +17,7 @@ from torch import Tensor
 
 from ..optim import _replica
 from ._diagnostics import Record, activation_stats, lr_quantiles
-from ._replica_layers import ROWS
+from ._replica_layers import ROWS, SIGNAL
 from ._replica_model import ReplicaModel
 
 __all__ = ["ReplicaDiagnostics"]
@@ -27,6 +27,8 @@ def _per_replica(t: Tensor, layout: str, replicas: int) -> Tensor:
     """A batched activation tensor as ``[K, N, units]`` (units in the solo flatten order)."""
     if layout == ROWS:
         return t.flatten(2)
+    if layout == SIGNAL:  # [K, N, L, C]
+        return t.transpose(2, 3).flatten(2)
     return t.unflatten(1, (replicas, -1)).flatten(2).transpose(0, 1)
 
 

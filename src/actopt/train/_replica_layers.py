@@ -1,18 +1,21 @@
 """Batched layers: K replicas of one layer as one computation, parameters stacked [K, …] on dim 0.
 
-Two activation layouts travel between them:
+Three activation layouts travel between them:
 
 - *rows* ``[K, N, F]`` (after a flatten): a linear layer is one ``torch.baddbmm``;
-- *channels* ``[N, K·C, *spatial]``: a convolution is one grouped convolution (``groups=K``),
+- *signal* ``[K, N, L, C]`` (1-D, channels last): a convolution is im2col (each output
+  position's input window as a row) and one ``baddbmm`` with the ``[K, k·C_in, C_out]`` filters;
+- *channels* ``[N, K·C, H, W]`` (2-D): a convolution is one grouped convolution (``groups=K``);
   pooling and batch norm work per channel, so per replica.
 
 Each layer is made from the K solo layers (``from_solo``), so replica k starts with exactly the
 weights of its solo run, and gives them back in the solo layout (``solo_state(k)``). The first
 weighted layer also has ``forward_shared(x)`` for one input shared by every replica (evaluation,
 the diagnostics probe): one GEMM or convolution with every replica's filters side by side, with
-no K-fold copy of the input. Chosen by measurement over ``torch.func`` (``vmap`` of
-``functional_call``), which was slower in every case measured (``benchmarks/engine.py
---strategies``) and cannot run actopt's custom autograd Function activations.
+no K-fold copy of the input. Chosen by measurement (``benchmarks/engine.py --strategies``):
+``torch.func`` (``vmap`` of ``functional_call``) was never faster and cannot run actopt's custom
+autograd Function activations; for MNIST-1D's small 1-D convolutions im2col + bmm (with its own
+col2im backward: autograd's ``unfold`` backward took half the step) beat grouped ``conv1d``.
 """
 
 from __future__ import annotations
@@ -27,15 +30,17 @@ from torch.func import functional_call
 __all__ = [
     "CHANNELS",
     "ROWS",
+    "SIGNAL",
     "ReplicaActivation",
     "ReplicaConv",
+    "ReplicaConv1d",
     "ReplicaDropout",
     "ReplicaLinear",
     "ReplicaNorm",
     "replica_view",
 ]
 
-ROWS, CHANNELS = "rows", "channels"
+ROWS, SIGNAL, CHANNELS = "rows", "signal", "channels"
 
 
 def _stack(tensors: Sequence[Tensor]) -> nn.Parameter:
@@ -43,11 +48,29 @@ def _stack(tensors: Sequence[Tensor]) -> nn.Parameter:
 
 
 def replica_view(x: Tensor, layout: str, replicas: int) -> tuple[Tensor, int]:
-    """x with an explicit replica dim, and that dim: rows ``[K, N, F]`` (0), channels
-    ``[N, K, C, *spatial]`` (1)."""
+    """x with an explicit replica dim, and that dim: rows ``[K, N, F]`` and signal
+    ``[K, N, L, C]`` (0), channels ``[N, K, C, H, W]`` (1)."""
+    if layout == CHANNELS:
+        return x.unflatten(1, (replicas, -1)), 1
+    return x, 0
+
+
+def channels_view(x: Tensor, layout: str, replicas: int) -> Tensor:
+    """x as ``[N, K, C, *spatial]`` (rows: C = F): replica k's channels at ``[:, k]``."""
     if layout == ROWS:
-        return x, 0
-    return x.unflatten(1, (replicas, -1)), 1
+        return x.transpose(0, 1)
+    if layout == SIGNAL:
+        return x.permute(1, 0, 3, 2)
+    return x.unflatten(1, (replicas, -1))
+
+
+def from_channels_view(y: Tensor, layout: str) -> Tensor:
+    """The inverse of :func:`channels_view`."""
+    if layout == ROWS:
+        return y.transpose(0, 1)
+    if layout == SIGNAL:
+        return y.permute(1, 0, 3, 2)
+    return y.flatten(1, 2)
 
 
 def _narrowed(p: nn.Parameter, keep: Tensor) -> nn.Parameter:
@@ -130,6 +153,64 @@ class ReplicaConv(_Replicated):
         return state
 
 
+class _Im2col(torch.autograd.Function):
+    """``[K, N, L, C]`` → ``[K, N·L_out, k·C]``: row (n, t) holds the input window of output
+    position t, tap-major. Backward (col2im) adds each tap's gradient back with one strided add
+    per tap, where autograd's generic ``unfold`` backward is several times slower."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, k: int, stride: int, pad: int) -> Tensor:
+        reps, n, length, c = x.shape
+        windows = F.pad(x, (0, 0, pad, pad)).unfold(2, k, stride)  # [K, N, L_out, C, k]
+        ctx.shape = (reps, n, length, c, k, stride, pad, windows.shape[2])
+        return windows.transpose(3, 4).reshape(reps, n * windows.shape[2], k * c)
+
+    @staticmethod
+    def backward(ctx, g: Tensor):
+        reps, n, length, c, k, stride, pad, out = ctx.shape
+        g = g.view(reps, n, out, k, c)
+        grad = g.new_zeros(reps, n, length + 2 * pad, c)
+        for j in range(k):
+            grad[:, :, j : j + stride * (out - 1) + 1 : stride] += g[:, :, :, j]
+        return grad[:, :, pad : pad + length], None, None, None
+
+
+class ReplicaConv1d(_Replicated):
+    """A 1-D convolution as im2col + one bmm, on the signal layout ``[K, N, L, C]``. The filters
+    are stored ``[K, k, C_in, C_out]``: a free view as the ``[K, k·C_in, C_out]`` matrix."""
+
+    def __init__(self, solos: Sequence[nn.Conv1d]) -> None:
+        super().__init__()
+        m = solos[0]
+        (self.k,), (self.stride,), (self.pad,) = m.kernel_size, m.stride, m.padding
+        self.weight = _stack([s.weight.permute(2, 1, 0) for s in solos])
+        self.bias = _stack([s.bias for s in solos]) if m.bias is not None else None
+
+    def _mm(self, cols: Tensor, w: Tensor, bias: Tensor | None) -> Tensor:
+        return torch.bmm(cols, w) if bias is None else torch.baddbmm(bias, cols, w)
+
+    def forward(self, h: Tensor) -> Tensor:  # [K, N, L, C_in] → [K, N, L_out, C_out]
+        reps, n = h.shape[:2]
+        cols = _Im2col.apply(h, self.k, self.stride, self.pad)
+        w = self.weight.view(reps, -1, self.weight.shape[-1])
+        bias = self.bias.unsqueeze(1) if self.bias is not None else None
+        return self._mm(cols, w, bias).view(reps, n, -1, w.shape[-1])
+
+    def forward_shared(self, x: Tensor) -> Tensor:  # [N, C_in, L] for every replica
+        reps, n, c_out = self.weight.shape[0], x.shape[0], self.weight.shape[-1]
+        cols = _Im2col.apply(x.transpose(1, 2).unsqueeze(0), self.k, self.stride, self.pad)
+        w = self.weight.permute(1, 2, 0, 3).reshape(1, -1, reps * c_out)  # side by side
+        bias = self.bias.reshape(1, 1, -1) if self.bias is not None else None
+        out = self._mm(cols, w, bias).view(n, -1, reps, c_out)
+        return out.permute(2, 0, 1, 3)
+
+    def solo_state(self, k: int) -> dict[str, Tensor]:
+        state = {"weight": self.weight[k].permute(2, 1, 0)}
+        if self.bias is not None:
+            state["bias"] = self.bias[k]
+        return state
+
+
 class ReplicaNorm(_Replicated):
     """Batch norm (statistics per replica and channel: replica k's channels are channels of
     their own) or layer norm (rows only), with affine parameters and running stats per replica."""
@@ -152,12 +233,12 @@ class ReplicaNorm(_Replicated):
             return torch.addcmul(self.bias.unsqueeze(1), y, self.weight.unsqueeze(1))
         if self.training:
             self.tracked += 1
-        flat = x.transpose(0, 1).flatten(1) if layout == ROWS else x  # [N, K·C, …]
+        view = channels_view(x, layout, self.weight.shape[0])  # [N, K, C, …]
         y = F.batch_norm(
-            flat, self.running_mean.view(-1), self.running_var.view(-1), self.weight.reshape(-1),
-            self.bias.reshape(-1), self.training, self.momentum, self.eps,
+            view.flatten(1, 2), self.running_mean.view(-1), self.running_var.view(-1),
+            self.weight.reshape(-1), self.bias.reshape(-1), self.training, self.momentum, self.eps,
         )  # fmt: skip
-        return y.view(x.shape[1], x.shape[0], -1).transpose(0, 1) if layout == ROWS else y
+        return from_channels_view(y.view(view.shape), layout)
 
     def solo_state(self, k: int) -> dict[str, Tensor]:
         state = {"weight": self.weight[k], "bias": self.bias[k]}
@@ -170,7 +251,8 @@ class ReplicaNorm(_Replicated):
 class ReplicaDropout(nn.Module):
     """Dropout with each replica's mask drawn from its own generator, in its solo run's order
     (``bernoulli_(1 - p)`` on a tensor of the solo shape, then ``/ (1 - p)``, as CPU ``F.dropout``
-    does), so replica k drops exactly the units its solo run drops."""
+    does), so replica k drops exactly the units its solo run drops on the CPU. (On a GPU the
+    masks are still drawn on the CPU and copied over: deterministic, not the GPU run's.)"""
 
     def __init__(self, p: float, generators: list[torch.Generator]) -> None:
         super().__init__()
@@ -179,10 +261,10 @@ class ReplicaDropout(nn.Module):
     def forward(self, x: Tensor) -> Tensor:  # rows [K, N, F]
         if not self.training or self.p == 0:
             return x
-        noise = torch.empty_like(x)
+        noise = torch.empty(x.shape, dtype=x.dtype)  # on the CPU, whatever x's device
         for k, g in enumerate(self.generators):
             noise[k].bernoulli_(1 - self.p, generator=g)
-        return x * noise.div_(1 - self.p)
+        return x * noise.div_(1 - self.p).to(x.device)
 
     def select(self, keep: Tensor) -> dict[Tensor, Tensor]:
         self.generators = [self.generators[i] for i in keep.tolist()]
@@ -228,16 +310,14 @@ class ReplicaActivation(nn.Module):
         self.inverse = torch.argsort(torch.tensor(order)) if not self.contiguous else None
 
     def _learnable(self, x: Tensor, layout: str) -> Tensor:
-        xr, dim = replica_view(x, layout, len(self.keys))
-        xr = xr.movedim(dim, 1)  # [N, K, …]
+        xr = channels_view(x, layout, len(self.keys))  # [N, K, C, …]
         module = self.modules_by_key[self.keys[0]]
         count = self.stacked[0].shape[1]
         flat = count > 1  # per-channel values: the channel dim joins the replica dim
         inner = xr.flatten(1, 2) if flat else xr
         values = {n: p.reshape(-1) for n, p in zip(self.trained, self.stacked, strict=True)}
         y = functional_call(module, values, (inner,))
-        y = y.unflatten(1, xr.shape[1:3]) if flat else y
-        return y.movedim(1, dim).reshape(x.shape)
+        return from_channels_view(y.reshape(xr.shape), layout)
 
     def forward(self, x: Tensor, layout: str) -> Tensor:
         if self.trained:

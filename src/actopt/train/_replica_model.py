@@ -25,8 +25,10 @@ from ._loop import build_model
 from ._replica_layers import (
     CHANNELS,
     ROWS,
+    SIGNAL,
     ReplicaActivation,
     ReplicaConv,
+    ReplicaConv1d,
     ReplicaDropout,
     ReplicaLinear,
     ReplicaNorm,
@@ -93,7 +95,9 @@ class ReplicaModel(nn.Module):
                 raise ValueError(f"replicas differ in layer {i}: {type(m).__name__} and others")
             if isinstance(m, nn.Linear):
                 layer, kind = ReplicaLinear(column), "weighted"
-            elif isinstance(m, (nn.Conv1d, nn.Conv2d)):
+            elif isinstance(m, nn.Conv1d):
+                layer, kind = ReplicaConv1d(column), "weighted"
+            elif isinstance(m, nn.Conv2d):
                 layer, kind = ReplicaConv(column), "weighted"
             elif isinstance(m, _NORMS):
                 layer, kind = ReplicaNorm(column), "norm"
@@ -111,8 +115,8 @@ class ReplicaModel(nn.Module):
                 raise TypeError(f"no batched form of {type(m).__name__} (layer {i})")
             self.layers.append(layer)
             self.kinds.append(kind)
-        first = self.kinds.index("weighted")
-        self.input_layout = CHANNELS if isinstance(self.layers[first], ReplicaConv) else ROWS
+        first = self.layers[self.kinds.index("weighted")]
+        self.input_layout = {ReplicaConv1d: SIGNAL, ReplicaConv: CHANNELS}.get(type(first), ROWS)
 
     # -- data --------------------------------------------------------------------------------
 
@@ -120,7 +124,9 @@ class ReplicaModel(nn.Module):
         """The training batch, replica k's examples ``x[idx[k]]``, in the first layer's layout."""
         if self.input_layout == ROWS:
             return x.flatten(1)[idx]  # [K, B, F]
-        return x[idx.t()].flatten(1, 2)  # [B, K·C, *spatial]
+        if self.input_layout == SIGNAL:
+            return x[idx].transpose(2, 3)  # [K, B, L, C]
+        return x[idx.t()].flatten(1, 2)  # [B, K·C, H, W]
 
     def forward(
         self, x: Tensor, shared: bool = False, capture: dict[int, tuple] | None = None
@@ -146,8 +152,11 @@ class ReplicaModel(nn.Module):
                 h = m(h)
             elif kind == "pool":
                 h = F.max_pool2d(h, self.pools[i])
-            elif kind == "flatten" and layout == CHANNELS:  # [N, K·C, *s] → [K, N, C·s]
+            elif kind == "flatten" and layout == CHANNELS:  # [N, K·C, H, W] → [K, N, C·H·W]
                 h = h.unflatten(1, (self.replicas, -1)).flatten(2).transpose(0, 1)
+                layout = ROWS
+            elif kind == "flatten" and layout == SIGNAL:  # [K, N, L, C] → [K, N, C·L]
+                h = h.transpose(2, 3).flatten(2)
                 layout = ROWS
         return h
 
@@ -174,9 +183,9 @@ class ReplicaModel(nn.Module):
 
     def layout_at(self, position: int) -> str:
         """The layout the layer at ``position`` sees: rows once a flatten has passed."""
-        if self.input_layout == ROWS or "flatten" in self.kinds[:position]:
+        if "flatten" in self.kinds[:position]:
             return ROWS
-        return CHANNELS
+        return self.input_layout
 
     def layer_names(self) -> tuple[dict[int, str], dict[int, str]]:
         """Names in depth order as the solo diagnostics give them: ``linear1``, ``conv2``, … and
