@@ -184,41 +184,52 @@ def bench_grid(args: argparse.Namespace, console: Console) -> None:
                   f"{3600 / wall:,.0f} trainings/hour")  # fmt: skip
 
 
+def _grouped(nets: list[nn.Module], x: torch.Tensor, y: torch.Tensor) -> None:
+    """The K networks with every convolution as one grouped convolution (``groups=K``)."""
+    k = len(nets)
+    h = x.transpose(0, 1).flatten(1, 2)  # [B, K·C, *spatial]
+    for j, m in enumerate(nets[0]):
+        column = [net[j] for net in nets]
+        if isinstance(m, (nn.Conv1d, nn.Conv2d)):
+            conv = F.conv1d if isinstance(m, nn.Conv1d) else F.conv2d
+            w, b = torch.cat([c.weight for c in column]), torch.cat([c.bias for c in column])
+            h = conv(h, w, b, m.stride, m.padding, 1, k)
+        elif isinstance(m, nn.MaxPool2d):
+            h = F.max_pool2d(h, m.kernel_size)
+        elif isinstance(m, nn.Flatten):
+            h = h.unflatten(1, (k, -1)).flatten(2).transpose(0, 1)  # [K, B, F]
+        elif isinstance(m, nn.Linear):
+            w = torch.stack([c.weight.t() for c in column])
+            h = torch.baddbmm(torch.stack([c.bias for c in column]).unsqueeze(1), h, w)
+        else:
+            h = F.relu(h)
+    F.cross_entropy(h.flatten(0, 1), y.flatten()).backward()
+
+
 def bench_strategies(args: argparse.Namespace, console: Console) -> None:
-    """Forward+backward ms of the batched layer forms: bmm / grouped conv vs torch.func."""
+    """Forward+backward ms of the batched layer forms the engine chose between."""
     from torch.func import functional_call, stack_module_state, vmap
 
-    table = Table(title="batched layers, forward + backward of a batch of 100, ms (median of 7)")
-    for col in ("network", "K", "engine (bmm, im2col+bmm)", "grouped conv1d",
-                "vmap(functional_call)", "K modules"):  # fmt: skip
+    table = Table(title="batched layers: forward + backward of one batch, ms (median of 5)")
+    for col in ("network", "K", "engine", "grouped conv", "vmap(functional_call)", "K modules"):
         table.add_column(col, justify="left" if col == "network" else "right")
-    for name in ("mnist1d-mlp", "mnist1d-cnn"):
-        spec = WORKLOADS[name][0]
-        for k in (4, 10, 32):
+    cases = [  # name, spec, input shape, batch
+        ("mnist1d-mlp", WORKLOADS["mnist1d-mlp"][0], (1, 40), 100),
+        ("mnist1d-cnn", WORKLOADS["mnist1d-cnn"][0], (1, 40), 100),
+        ("mnist-cnn (LeNet)", RunSpec(data="mnist", model="cnn"), (1, 28, 28), 128),
+    ]
+    for name, spec, shape, batch in cases:
+        for k in (4, 10, 32) if len(shape) == 2 else (4, 10):
             specs = [spec.replace(seed=i) for i in range(k)]
-            model, _ = build_replicas(specs, (1, 40), 10)
-            nets = [M.initialize(plain_net(spec, (1, 40)), "he") for _ in range(k)]
+            model, _ = build_replicas(specs, shape, 10)
+            nets = [M.build(spec.model, shape, 10, width=spec.width) for _ in range(k)]
             params, buffers = stack_module_state(nets)
-            meta = plain_net(spec, (1, 40)).to("meta")
-            x, y = torch.randn(k, 100, 1, 40), torch.randint(0, 10, (k, 100))
-            idx = torch.arange(k * 100).view(k, 100)
-            flat_x = x.reshape(k * 100, 1, 40)
+            meta = M.build(spec.model, shape, 10, width=spec.width).to("meta")
+            x, y = torch.randn(k, batch, *shape), torch.randint(0, 10, (k, batch))
+            idx, flat = torch.arange(k * batch).view(k, batch), x.flatten(0, 1)
 
-            def ours(model=model, flat_x=flat_x, idx=idx, y=y):
-                out = model(model.gather(flat_x, idx))
-                F.cross_entropy(out.flatten(0, 1), y.flatten()).backward()
-
-            def grouped(nets=nets, x=x, y=y, k=k):
-                convs = [m for m in nets[0] if isinstance(m, nn.Conv1d)]
-                weights = [torch.cat([net[i].weight for net in nets]) for i in (0, 2, 4)]
-                biases = [torch.cat([net[i].bias for net in nets]) for i in (0, 2, 4)]
-                h = x.transpose(0, 1).reshape(100, k, 40)
-                for m, w, b in zip(convs, weights, biases, strict=True):
-                    h = F.relu(F.conv1d(h, w, b, m.stride, m.padding, 1, k))
-                h = h.view(100, k, -1).transpose(0, 1)
-                head = torch.stack([net[-1].weight.t() for net in nets])
-                bias = torch.stack([net[-1].bias for net in nets]).unsqueeze(1)
-                out = torch.baddbmm(bias, h, head)
+            def ours(model=model, flat=flat, idx=idx, y=y):
+                out = model(model.gather(flat, idx))
                 F.cross_entropy(out.flatten(0, 1), y.flatten()).backward()
 
             def func(params=params, buffers=buffers, meta=meta, x=x, y=y):
@@ -230,17 +241,18 @@ def bench_strategies(args: argparse.Namespace, console: Console) -> None:
                     F.cross_entropy(net(xb), yb).backward()
 
             row = [name, str(k)]
-            for fn in (ours, grouped if name.endswith("cnn") else None, func, loop):
+            grouped = None if name.endswith("mlp") else (lambda n=nets, x=x, y=y: _grouped(n, x, y))
+            for fn in (ours, grouped, func, loop):
                 if fn is None:
                     row.append("—")
                     continue
                 fn()
                 times = []
-                for _ in range(7):
+                for _ in range(5):
                     t0 = time.perf_counter()
                     fn()
                     times.append(time.perf_counter() - t0)
-                row.append(f"{statistics.median(times) * 1e3:.2f}")
+                row.append(f"{statistics.median(times) * 1e3:.1f}")
             table.add_row(*row)
     console.print(table)
 

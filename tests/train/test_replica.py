@@ -178,10 +178,11 @@ def test_short_training_matches_solo_runs(mnist1d, name):
 # -- variants ----------------------------------------------------------------------------------
 
 
-def compare(specs: list[RunSpec], ds: D.Dataset, rel: float = 1e-4) -> list[RunResult]:
+def compare(specs: list[RunSpec], ds: D.Dataset, rel: float = 1e-4) -> list[tuple]:
+    """Each replica's result against its solo run's; returns the (replica, solo) pairs."""
     many = run_group(specs, dataset=ds)
-    for a, spec in zip(many, specs, strict=True):
-        b = run(spec, dataset=ds)
+    pairs = [(a, run(spec, dataset=ds)) for a, spec in zip(many, specs, strict=True)]
+    for a, b in pairs:
         assert a.status == b.status, (a.error, b.error)
         assert a.diverged_step == b.diverged_step
         assert len(a.history) == len(b.history)
@@ -189,7 +190,7 @@ def compare(specs: list[RunSpec], ds: D.Dataset, rel: float = 1e-4) -> list[RunR
             assert ra.keys() == rb.keys()
             assert ra["train_loss"] == pytest.approx(rb["train_loss"], rel=rel)
             assert abs(ra["test_acc"] - rb["test_acc"]) <= ACC_TOLERANCE
-    return many
+    return pairs
 
 
 def test_mixed_activations_each_on_its_own_slice(mnist1d):
@@ -209,7 +210,7 @@ def test_learnable_activations_train_their_values_per_replica(mnist1d, act):
 
 def test_a_diverging_replica_is_frozen_and_the_others_go_on(mnist1d):
     specs = [RunSpec(**BASE, opt="sgd", lr=lr, act="elu", seed=1) for lr in (0.05, 1e12, 0.01)]
-    many = compare(specs, mnist1d)
+    many = [a for a, _ in compare(specs, mnist1d)]
     assert [r.status for r in many] == ["ok", "diverged", "ok"]
     assert many[1].diverged_step <= 20 and not math.isfinite(many[1].final["diverged_loss"])
     assert "test_acc" not in many[1].final and many[0].final["test_acc"] > 0.2
@@ -241,6 +242,11 @@ def test_mnist_lenet_group(mnist_small):
     one = [s.replace(steps=1) for s in specs]
     assert_like_solo_after(one, mnist_small, rtol=1e-4, atol=2e-6)
     compare(specs, mnist_small)
+    more = [s.replace(norm="batch", act="prelu", diagnostics=True, steps=3) for s in specs]
+    for a, b in compare(more, mnist_small):
+        rec_a, rec_b = a.diagnostics[-1], b.diagnostics[-1]
+        assert rec_a["grad_norm"] == pytest.approx(rec_b["grad_norm"], rel=1e-3)
+        assert rec_a["act_std"] == pytest.approx(rec_b["act_std"], rel=1e-3)
     before = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     try:

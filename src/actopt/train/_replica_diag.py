@@ -17,19 +17,15 @@ from torch import Tensor
 
 from ..optim import _replica
 from ._diagnostics import Record, activation_stats, lr_quantiles
-from ._replica_layers import ROWS, SIGNAL
+from ._replica_layers import SIGNAL
 from ._replica_model import ReplicaModel
 
 __all__ = ["ReplicaDiagnostics"]
 
 
-def _per_replica(t: Tensor, layout: str, replicas: int) -> Tensor:
+def _per_replica(t: Tensor, layout: str) -> Tensor:
     """A batched activation tensor as ``[K, N, units]`` (units in the solo flatten order)."""
-    if layout == ROWS:
-        return t.flatten(2)
-    if layout == SIGNAL:  # [K, N, L, C]
-        return t.transpose(2, 3).flatten(2)
-    return t.unflatten(1, (replicas, -1)).flatten(2).transpose(0, 1)
+    return (t.transpose(2, 3) if layout == SIGNAL else t).flatten(2)
 
 
 class ReplicaDiagnostics:
@@ -107,8 +103,8 @@ class ReplicaDiagnostics:
             layers = []
             for i, (x, y) in captured.items():
                 layout = model.layout_at(i)
-                slope = _slope(model.layers[i], x, layout, replicas)
-                layers.append((i, _per_replica(y.detach(), layout, replicas), slope))
+                slope = _slope(model.layers[i], x, layout)
+                layers.append((i, _per_replica(y.detach(), layout), slope))
             for k, rec in enumerate(records):
                 names = [(f"{self.acts[i]} ({model.layers[i].names[k]})", y[k], s[k])
                          for i, y, s in layers]  # fmt: skip
@@ -118,9 +114,9 @@ class ReplicaDiagnostics:
         return [rec.to_dict() for rec in records]
 
 
-def _slope(act: torch.nn.Module, x: Tensor, layout: str, replicas: int) -> Tensor:
+def _slope(act: torch.nn.Module, x: Tensor, layout: str) -> Tensor:
     """|f'(x)| per replica as ``[K, N, units]``, by autograd through the batched activation."""
     with torch.enable_grad():
         xg = x.detach().requires_grad_(True)
         (g,) = torch.autograd.grad(act(xg, layout).sum(), xg)
-    return _per_replica(g.abs(), layout, replicas)
+    return _per_replica(g.abs(), layout)

@@ -1,12 +1,12 @@
 """Batched layers: K replicas of one layer as one computation, parameters stacked [K, …] on dim 0.
 
-Three activation layouts travel between them:
+Three activation layouts travel between them, each with the replica dim first:
 
 - *rows* ``[K, N, F]`` (after a flatten): a linear layer is one ``torch.baddbmm``;
 - *signal* ``[K, N, L, C]`` (1-D, channels last): a convolution is im2col (each output
   position's input window as a row) and one ``baddbmm`` with the ``[K, k·C_in, C_out]`` filters;
-- *channels* ``[N, K·C, H, W]`` (2-D): a convolution is one grouped convolution (``groups=K``);
-  pooling and batch norm work per channel, so per replica.
+- *planes* (2-D): each replica's convolutional trunk runs on its own ``[N, C, H, W]`` tensors
+  (``one(k, x)`` of each layer), then the features are stacked ``[K, N, F]``.
 
 Each layer is made from the K solo layers (``from_solo``), so replica k starts with exactly the
 weights of its solo run, and gives them back in the solo layout (``solo_state(k)``). The first
@@ -15,7 +15,10 @@ the diagnostics probe): one GEMM or convolution with every replica's filters sid
 no K-fold copy of the input. Chosen by measurement (``benchmarks/engine.py --strategies``):
 ``torch.func`` (``vmap`` of ``functional_call``) was never faster and cannot run actopt's custom
 autograd Function activations; for MNIST-1D's small 1-D convolutions im2col + bmm (with its own
-col2im backward: autograd's ``unfold`` backward took half the step) beat grouped ``conv1d``.
+col2im backward: autograd's ``unfold`` backward took half the step) beat one grouped ``conv1d``;
+for LeNet's 2-D ones (5×5, 16 and 32 channels, 28×28) the K trunks one after another beat one
+grouped ``conv2d`` (up to twice as long from K = 10), im2col (its 25-fold copies: four times) and
+even K convolutions per layer on stacked tensors (1.6 times: 64 MB layers fall out of cache).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from torch import Tensor, nn
 from torch.func import functional_call
 
 __all__ = [
-    "CHANNELS",
+    "PLANES",
     "ROWS",
     "SIGNAL",
     "ReplicaActivation",
@@ -37,40 +40,20 @@ __all__ = [
     "ReplicaDropout",
     "ReplicaLinear",
     "ReplicaNorm",
-    "replica_view",
+    "channels_view",
 ]
 
-ROWS, SIGNAL, CHANNELS = "rows", "signal", "channels"
+ROWS, SIGNAL, PLANES = "rows", "signal", "planes"
 
 
 def _stack(tensors: Sequence[Tensor]) -> nn.Parameter:
     return nn.Parameter(torch.stack([t.detach() for t in tensors]).contiguous())
 
 
-def replica_view(x: Tensor, layout: str, replicas: int) -> tuple[Tensor, int]:
-    """x with an explicit replica dim, and that dim: rows ``[K, N, F]`` and signal
-    ``[K, N, L, C]`` (0), channels ``[N, K, C, H, W]`` (1)."""
-    if layout == CHANNELS:
-        return x.unflatten(1, (replicas, -1)), 1
-    return x, 0
-
-
-def channels_view(x: Tensor, layout: str, replicas: int) -> Tensor:
-    """x as ``[N, K, C, *spatial]`` (rows: C = F): replica k's channels at ``[:, k]``."""
-    if layout == ROWS:
-        return x.transpose(0, 1)
-    if layout == SIGNAL:
-        return x.permute(1, 0, 3, 2)
-    return x.unflatten(1, (replicas, -1))
-
-
-def from_channels_view(y: Tensor, layout: str) -> Tensor:
-    """The inverse of :func:`channels_view`."""
-    if layout == ROWS:
-        return y.transpose(0, 1)
-    if layout == SIGNAL:
-        return y.permute(1, 0, 3, 2)
-    return y.flatten(1, 2)
+def channels_view(x: Tensor, layout: str) -> Tensor:
+    """x as ``[N, K, C, *spatial]`` (rows: C = F), the layout of per-channel torch functions
+    once K·C is taken for the channels; its own inverse."""
+    return x.permute(1, 0, 3, 2) if layout == SIGNAL else x.transpose(0, 1)
 
 
 def _narrowed(p: nn.Parameter, keep: Tensor) -> nn.Parameter:
@@ -123,28 +106,19 @@ class ReplicaLinear(_Replicated):
 
 
 class ReplicaConv(_Replicated):
-    """A grouped convolution: replica k's filters see only its own channels. W ``[K, out, in,
-    *kernel]`` is viewed as the ``[K·out, in, *kernel]`` weight of ``groups=K``."""
+    """A 2-D convolution, replica by replica: ``one(k, x)`` runs replica k's filters (stacked
+    ``[K, out, in, kh, kw]`` as the solo layers have them) on its ``[N, in, H, W]`` input."""
 
-    def __init__(self, solos: Sequence[nn.Conv1d | nn.Conv2d]) -> None:
+    def __init__(self, solos: Sequence[nn.Conv2d]) -> None:
         super().__init__()
         m = solos[0]
-        self.conv = F.conv1d if isinstance(m, nn.Conv1d) else F.conv2d
         self.stride, self.padding = m.stride, m.padding
         self.weight = _stack([s.weight for s in solos])
         self.bias = _stack([s.bias for s in solos]) if m.bias is not None else None
 
-    def _args(self) -> tuple[Tensor, Tensor | None]:
-        bias = self.bias.reshape(-1) if self.bias is not None else None
-        return self.weight.flatten(0, 1), bias
-
-    def forward(self, h: Tensor) -> Tensor:  # [N, K·in, *s] → [N, K·out, *s']
-        w, b = self._args()
-        return self.conv(h, w, b, self.stride, self.padding, 1, self.weight.shape[0])
-
-    def forward_shared(self, x: Tensor) -> Tensor:  # [N, in, *s], every replica's filters at once
-        w, b = self._args()
-        return self.conv(x, w, b, self.stride, self.padding)
+    def one(self, k: int, x: Tensor) -> Tensor:
+        bias = self.bias[k] if self.bias is not None else None
+        return F.conv2d(x, self.weight[k], bias, self.stride, self.padding)
 
     def solo_state(self, k: int) -> dict[str, Tensor]:
         state = {"weight": self.weight[k]}
@@ -233,12 +207,21 @@ class ReplicaNorm(_Replicated):
             return torch.addcmul(self.bias.unsqueeze(1), y, self.weight.unsqueeze(1))
         if self.training:
             self.tracked += 1
-        view = channels_view(x, layout, self.weight.shape[0])  # [N, K, C, …]
+        view = channels_view(x, layout)  # [N, K, C, …]
         y = F.batch_norm(
             view.flatten(1, 2), self.running_mean.view(-1), self.running_var.view(-1),
             self.weight.reshape(-1), self.bias.reshape(-1), self.training, self.momentum, self.eps,
         )  # fmt: skip
-        return from_channels_view(y.view(view.shape), layout)
+        return channels_view(y.view(view.shape), layout)
+
+    def one(self, k: int, x: Tensor) -> Tensor:
+        """Replica k's norm on its own ``[N, C, …]`` input (batch norm, as in a planes trunk)."""
+        if self.training and k == 0:
+            self.tracked += 1
+        return F.batch_norm(
+            x, self.running_mean[k], self.running_var[k], self.weight[k], self.bias[k],
+            self.training, self.momentum, self.eps,
+        )  # fmt: skip
 
     def solo_state(self, k: int) -> dict[str, Tensor]:
         state = {"weight": self.weight[k], "bias": self.bias[k]}
@@ -310,32 +293,37 @@ class ReplicaActivation(nn.Module):
         self.inverse = torch.argsort(torch.tensor(order)) if not self.contiguous else None
 
     def _learnable(self, x: Tensor, layout: str) -> Tensor:
-        xr = channels_view(x, layout, len(self.keys))  # [N, K, C, …]
+        xr = channels_view(x, layout)  # [N, K, C, …]
         module = self.modules_by_key[self.keys[0]]
         count = self.stacked[0].shape[1]
         flat = count > 1  # per-channel values: the channel dim joins the replica dim
         inner = xr.flatten(1, 2) if flat else xr
         values = {n: p.reshape(-1) for n, p in zip(self.trained, self.stacked, strict=True)}
         y = functional_call(module, values, (inner,))
-        return from_channels_view(y.reshape(xr.shape), layout)
+        return channels_view(y.reshape(xr.shape), layout)
+
+    def one(self, k: int, x: Tensor) -> Tensor:
+        """Replica k's activation on its own input, with its own trained values."""
+        module = self.modules_by_key[self.keys[k]]
+        if not self.trained:
+            return module(x)
+        values = {n: p[k] for n, p in zip(self.trained, self.stacked, strict=True)}
+        return functional_call(module, values, (x,))
 
     def forward(self, x: Tensor, layout: str) -> Tensor:
         if self.trained:
             return self._learnable(x, layout)
         if len(self.groups) == 1:
             return self.modules_by_key[self.groups[0][0]](x)
-        xr, dim = replica_view(x, layout, len(self.keys))
         parts = []
-        for key, idx in self.groups:
+        for key, idx in self.groups:  # replica dim 0 in every layout
             if self.contiguous:
-                part = xr.narrow(dim, idx[0], len(idx))
+                part = x.narrow(0, idx[0], len(idx))
             else:
-                part = xr.index_select(dim, torch.tensor(idx, device=x.device))
+                part = x.index_select(0, torch.tensor(idx, device=x.device))
             parts.append(self.modules_by_key[key](part))
-        y = torch.cat(parts, dim)
-        if self.inverse is not None:
-            y = y.index_select(dim, self.inverse.to(x.device))
-        return y.reshape(x.shape)
+        y = torch.cat(parts)
+        return y.index_select(0, self.inverse.to(x.device)) if self.inverse is not None else y
 
     def select(self, keep: Tensor) -> dict[Tensor, Tensor]:
         positions = keep.tolist()

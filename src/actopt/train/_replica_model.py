@@ -23,7 +23,7 @@ from torch import Tensor, nn
 from .. import models
 from ._loop import build_model
 from ._replica_layers import (
-    CHANNELS,
+    PLANES,
     ROWS,
     SIGNAL,
     ReplicaActivation,
@@ -116,7 +116,9 @@ class ReplicaModel(nn.Module):
             self.layers.append(layer)
             self.kinds.append(kind)
         first = self.layers[self.kinds.index("weighted")]
-        self.input_layout = {ReplicaConv1d: SIGNAL, ReplicaConv: CHANNELS}.get(type(first), ROWS)
+        self.input_layout = {ReplicaConv1d: SIGNAL, ReplicaConv: PLANES}.get(type(first), ROWS)
+        # a planes network's layers up to its flatten run replica by replica (see _trunk)
+        self.trunk = self.kinds.index("flatten") if self.input_layout == PLANES else 0
 
     # -- data --------------------------------------------------------------------------------
 
@@ -126,7 +128,7 @@ class ReplicaModel(nn.Module):
             return x.flatten(1)[idx]  # [K, B, F]
         if self.input_layout == SIGNAL:
             return x[idx].transpose(2, 3)  # [K, B, L, C]
-        return x[idx.t()].flatten(1, 2)  # [B, K·C, H, W]
+        return x[idx]  # [K, B, C, H, W]
 
     def forward(
         self, x: Tensor, shared: bool = False, capture: dict[int, tuple] | None = None
@@ -137,7 +139,11 @@ class ReplicaModel(nn.Module):
         layout = self.input_layout
         h = x.flatten(1) if shared and layout == ROWS else x
         first = shared
+        if self.trunk:
+            h, layout, first = self._trunk(h, shared, capture), ROWS, False
         for i, (kind, m) in enumerate(zip(self.kinds, self.layers, strict=True)):
+            if i < self.trunk:
+                continue
             if kind == "weighted":
                 h = m.forward_shared(h) if first else m(h)
                 first = False
@@ -150,15 +156,32 @@ class ReplicaModel(nn.Module):
                 h = m(h, layout)
             elif kind == "dropout":
                 h = m(h)
-            elif kind == "pool":
-                h = F.max_pool2d(h, self.pools[i])
-            elif kind == "flatten" and layout == CHANNELS:  # [N, K·C, H, W] → [K, N, C·H·W]
-                h = h.unflatten(1, (self.replicas, -1)).flatten(2).transpose(0, 1)
-                layout = ROWS
-            elif kind == "flatten" and layout == SIGNAL:  # [K, N, L, C] → [K, N, C·L]
-                h = h.transpose(2, 3).flatten(2)
+            elif kind == "flatten" and layout != ROWS:  # → [K, N, C·positions], the solo order
+                h = (h.transpose(2, 3) if layout == SIGNAL else h).flatten(2)
                 layout = ROWS
         return h
+
+    def _trunk(self, x: Tensor, shared: bool, capture: dict[int, tuple] | None) -> Tensor:
+        """The layers before the flatten, replica after replica, each on its own tensors (each
+        layer's output is still in cache for the next, as in a solo network); ``[K, N, F]``.
+        Captured activations are stacked ``[K, N, C, H, W]``."""
+        features, seen = [], {i: ([], []) for i in range(self.trunk) if self.kinds[i] == "act"}
+        for k in range(self.replicas):
+            h = x if shared else x[k]
+            for i in range(self.trunk):
+                kind, m = self.kinds[i], self.layers[i]
+                if kind == "pool":
+                    h = F.max_pool2d(h, self.pools[i])
+                else:
+                    y = m.one(k, h)
+                    if kind == "act":
+                        seen[i][0].append(h)
+                        seen[i][1].append(y)
+                    h = y
+            features.append(h.flatten(1))
+        if capture is not None:
+            capture.update({i: (torch.stack(a), torch.stack(b)) for i, (a, b) in seen.items()})
+        return torch.stack(features)
 
     # -- replicas ------------------------------------------------------------------------------
 
