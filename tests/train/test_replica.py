@@ -361,3 +361,11 @@ def test_bad_groups_and_broken_data(mnist1d):
                        mnist1d.y_val, mnist1d.x_test, mnist1d.y_test, 10)  # fmt: skip
     out = run_group([RunSpec(**BASE, seed=s) for s in range(2)], dataset=broken)
     assert [r.status for r in out] == ["error", "error"] and "IndexError" in out[0].error
+
+
+def test_the_fused_kernel_and_the_rule_on_stacked_tensors_agree(mnist1d):
+    specs = three("adam", 20)
+    fused = run_group(specs, dataset=mnist1d)
+    stacked = run_group(specs, dataset=mnist1d, fused=False)
+    for a, b in zip(fused, stacked, strict=True):
+        assert a.final["train_loss"] == pytest.approx(b.final["train_loss"], rel=1e-4)

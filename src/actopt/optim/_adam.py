@@ -6,7 +6,6 @@ weight-decay pieces; each differs only in how it turns m and v into a step.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 import torch
@@ -14,7 +13,7 @@ from torch import Tensor
 
 from . import _fused
 from ._base import ActoptOptimizer, check_betas, check_nonneg, check_positive
-from ._ops import Ops, all_true, any_true, sqrt, times, value, where
+from ._ops import Ops, all_true, any_true, is_zero, sqrt, times, value, where
 from ._transforms import (
     bias_corrections,
     coupled_weight_decay,
@@ -135,14 +134,14 @@ class Adam(_AdamBase):
         flags = _fused.common_flags(group)
         if group["decoupled_weight_decay"]:
             flags &= ~_fused.WEIGHT_DECAY
-            flags |= _fused.DECOUPLED * (group["weight_decay"] != 0)
+            flags |= _fused.DECOUPLED * (not is_zero(group["weight_decay"]))
         buffers = [params, grads, [s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states]]
         if group["amsgrad"]:
             flags |= _fused.AMSGRAD
             buffers.append([s["max_exp_avg_sq"] for s in states])
         per_tensor = [
             [-group["lr"] / c for c in bias_corrections(beta1, steps)],
-            [math.sqrt(c) for c in bias_corrections(beta2, steps)],
+            [sqrt(c) for c in bias_corrections(beta2, steps)],
         ]
         scalars = (group["lr"], group["weight_decay"], beta1, beta2, group["eps"])
         _fused.launch("adam", buffers, per_tensor, scalars, flags)

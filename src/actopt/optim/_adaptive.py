@@ -249,7 +249,7 @@ class RMSprop(ActoptOptimizer):
         if group["centered"]:
             flags |= _fused.CENTERED
             buffers[3] = [s["grad_avg"] for s in states]
-        if group["momentum"] > 0:
+        if not is_zero(group["momentum"]):
             flags |= _fused.MOMENTUM
             buffers[4] = [s["momentum_buffer"] for s in states]
         scalars = (

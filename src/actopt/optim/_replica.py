@@ -181,16 +181,15 @@ def replicate(optimizer: torch.optim.Optimizer, hypers: Sequence[Mapping[str, An
 
 
 def use_fused(optimizer: torch.optim.Optimizer) -> bool:
-    """Switch a replicated optimizer to its fused kernel (``_fused.c``) if it can take it: it
-    has one, every replica has the same hyper-parameters (a kernel takes one value of each) and
-    the kernels build here. The stacked tensors are then simply larger tensors. Returns whether
-    it switched; the update is the rule's, rounded as the kernel rounds (see ``_fused``)."""
+    """Switch a replicated optimizer to its fused kernel (``_fused.c``) if it has one and the
+    kernels build here; returns whether it switched. Where every replica has the same
+    hyper-parameters a stacked tensor is simply a larger tensor for the kernel; per-replica
+    values make one kernel call per replica, on its slices with its numbers (a pass over memory
+    each, where the rule on stacked tensors makes one per operation). The update is the rule's,
+    rounded as the kernel rounds (see ``_fused``)."""
     if "fused" not in inspect.signature(type(optimizer).__init__).parameters:
         return False
     for group in optimizer.param_groups:
-        for key, v in group.items():
-            if key != "params" and any(isinstance(x, Tensor) for x in _flat(v)):
-                return False
         try:
             _fused.check_tensors(group["params"])
         except ValueError:
@@ -202,10 +201,6 @@ def use_fused(optimizer: torch.optim.Optimizer) -> bool:
     for group in optimizer.param_groups:
         group["fused"] = True
     return True
-
-
-def _flat(v: Any) -> tuple:
-    return tuple(v) if isinstance(v, tuple) else (v,)
 
 
 def _pick(v: Any, k: int) -> Any:

@@ -90,7 +90,7 @@ class SGD(ActoptOptimizer):
     def _fused_update(self, group: dict, params: list, grads: list, states: list) -> None:
         mu, flags = group["momentum"], _fused.common_flags(group)
         buffers, first = [params, grads], [0.0] * len(params)
-        if mu != 0:
+        if not is_zero(mu):
             flags |= _fused.MOMENTUM | _fused.NESTEROV * group["nesterov"]
             first = [float(s.get("momentum_buffer") is None) for s in states]
             for p, state in zip(params, states, strict=True):

@@ -132,9 +132,9 @@ def run_group(
 ) -> list[RunResult]:
     """Train runs of one group (equal :func:`group_key`) as one computation; results in order.
 
-    With ``fused`` the update runs on the optimizer's one-pass C kernel where it applies: the
-    optimizer has one, the device is the CPU and every replica has the same hyper-parameters
-    (a kernel takes one value of each). Otherwise the rule runs on the stacked tensors with
+    With ``fused`` the update runs on the optimizer's one-pass C kernel where it has one and the
+    device is the CPU: one call on the stacked tensors when every replica has the same
+    hyper-parameters, one per replica otherwise. Else the rule runs on the stacked tensors with
     per-replica values (``actopt.optim._replica``).
     Never raises for a bad run: an exception makes every replica still training an ``error``.
     """
@@ -213,7 +213,7 @@ class _Group:
         ]  # fmt: skip
         self.opt = make_optimizer(spec, self.model.parameters())
         _replica.replicate(self.opt, [rows[0] for rows in self.hypers])
-        if fused and len(replays) == 1 and device.type == "cpu":
+        if fused and device.type == "cpu":
             _replica.use_fused(self.opt)
         self.shuffles = [torch.Generator().manual_seed(s.seed) for s in specs]
         self.alive = list(range(len(specs)))
