@@ -8,17 +8,18 @@ Three activation layouts travel between them, each with the replica dim first:
 - *planes* (2-D): each replica's convolutional trunk runs on its own ``[N, C, H, W]`` tensors
   (``one(k, x)`` of each layer), then the features are stacked ``[K, N, F]``.
 
-Each layer is made from the K solo layers (``from_solo``), so replica k starts with exactly the
+Each layer is built from the K solo layers, so replica k starts with exactly the
 weights of its solo run, and gives them back in the solo layout (``solo_state(k)``). The first
 weighted layer also has ``forward_shared(x)`` for one input shared by every replica (evaluation,
-the diagnostics probe): one GEMM or convolution with every replica's filters side by side, with
-no K-fold copy of the input. Chosen by measurement (``benchmarks/engine.py --strategies``):
-``torch.func`` (``vmap`` of ``functional_call``) was never faster and cannot run actopt's custom
-autograd Function activations; for MNIST-1D's small 1-D convolutions im2col + bmm (with its own
-col2im backward: autograd's ``unfold`` backward took half the step) beat one grouped ``conv1d``;
-for LeNet's 2-D ones (5×5, 16 and 32 channels, 28×28) the K trunks one after another beat one
-grouped ``conv2d`` (up to twice as long from K = 10), im2col (its 25-fold copies: four times) and
-even K convolutions per layer on stacked tensors (1.6 times: 64 MB layers fall out of cache).
+the diagnostics probe), with no K-fold copy of the input (batch stride 0).
+
+Chosen by measurement (``benchmarks/engine.py --strategies``): ``torch.func`` (``vmap`` of
+``functional_call``) was never faster and cannot run actopt's custom autograd Function
+activations; for MNIST-1D's small 1-D convolutions im2col + bmm (with its own col2im backward:
+autograd's ``unfold`` backward took half the step) beat one grouped ``conv1d``; for LeNet's 2-D
+ones (5×5, 16 and 32 channels, 28×28) the K trunks one after another beat one grouped ``conv2d``
+(up to twice as long from K = 10), im2col (its 25-fold copies: four times) and even K
+convolutions per layer on stacked tensors (1.6 times: 64 MB layers fall out of cache).
 """
 
 from __future__ import annotations
@@ -93,10 +94,7 @@ class ReplicaLinear(_Replicated):
         return torch.baddbmm(self.bias.unsqueeze(1), h, self.weight)
 
     def forward_shared(self, x: Tensor) -> Tensor:  # [N, in] for every replica → [K, N, out]
-        k, n_in, n_out = self.weight.shape
-        w = self.weight.transpose(0, 1).reshape(n_in, k * n_out)  # every replica side by side
-        out = x @ w if self.bias is None else torch.addmm(self.bias.reshape(1, -1), x, w)
-        return out.view(-1, k, n_out).transpose(0, 1)
+        return self(x.expand(self.weight.shape[0], *x.shape))  # batch stride 0: no copies
 
     def solo_state(self, k: int) -> dict[str, Tensor]:
         state = {"weight": self.weight[k].t()}
@@ -160,23 +158,20 @@ class ReplicaConv1d(_Replicated):
         self.weight = _stack([s.weight.permute(2, 1, 0) for s in solos])
         self.bias = _stack([s.bias for s in solos]) if m.bias is not None else None
 
-    def _mm(self, cols: Tensor, w: Tensor, bias: Tensor | None) -> Tensor:
-        return torch.bmm(cols, w) if bias is None else torch.baddbmm(bias, cols, w)
-
     def forward(self, h: Tensor) -> Tensor:  # [K, N, L, C_in] → [K, N, L_out, C_out]
         reps, n = h.shape[:2]
         cols = _Im2col.apply(h, self.k, self.stride, self.pad)
         w = self.weight.view(reps, -1, self.weight.shape[-1])
-        bias = self.bias.unsqueeze(1) if self.bias is not None else None
-        return self._mm(cols, w, bias).view(reps, n, -1, w.shape[-1])
+        out = (
+            torch.bmm(cols, w)
+            if self.bias is None
+            else torch.baddbmm(self.bias.unsqueeze(1), cols, w)
+        )
+        return out.view(reps, n, -1, w.shape[-1])
 
     def forward_shared(self, x: Tensor) -> Tensor:  # [N, C_in, L] for every replica
-        reps, n, c_out = self.weight.shape[0], x.shape[0], self.weight.shape[-1]
-        cols = _Im2col.apply(x.transpose(1, 2).unsqueeze(0), self.k, self.stride, self.pad)
-        w = self.weight.permute(1, 2, 0, 3).reshape(1, -1, reps * c_out)  # side by side
-        bias = self.bias.reshape(1, 1, -1) if self.bias is not None else None
-        out = self._mm(cols, w, bias).view(n, -1, reps, c_out)
-        return out.permute(2, 0, 1, 3)
+        signal = x.transpose(1, 2)  # [N, L, C_in]
+        return self(signal.expand(self.weight.shape[0], *signal.shape))
 
     def solo_state(self, k: int) -> dict[str, Tensor]:
         state = {"weight": self.weight[k].permute(2, 1, 0)}
