@@ -151,8 +151,17 @@ def three(name: str, steps: int) -> list[RunSpec]:
 
 
 @pytest.mark.parametrize("name", O.names())
-def test_one_step_equals_each_solo_step(mnist1d, name):
-    assert_like_solo_after(three(name, 1), mnist1d, rtol=1e-4, atol=2e-6)
+def test_init_order_and_one_step_equal_each_solo_runs(mnist1d, name):
+    specs = three(name, 1)
+    group = group_of(specs, mnist1d)
+    assert_states_close(group, [solo_after(s, mnist1d, 0) for s in specs], rtol=0, atol=0)
+    first = group.orders()[:, :100]  # the first batch of every replica
+    for k, s in enumerate(specs):
+        xb, yb = next(iter(mnist1d.batches(100, torch.Generator().manual_seed(s.seed))))
+        assert torch.equal(mnist1d.x_train[first[k]], xb) and torch.equal(
+            mnist1d.y_train[first[k]], yb
+        )
+    assert_like_solo_after(specs, mnist1d, rtol=1e-4, atol=2e-6)
 
 
 @pytest.mark.parametrize("name", O.names())

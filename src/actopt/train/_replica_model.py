@@ -174,7 +174,7 @@ class ReplicaModel(nn.Module):
                     h = F.max_pool2d(h, self.pools[i])
                 else:
                     y = m.one(k, h)
-                    if kind == "act":
+                    if kind == "act" and capture is not None:
                         seen[i][0].append(h)
                         seen[i][1].append(y)
                     h = y
