@@ -5,14 +5,15 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 TORCH := torch==2.13.0
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test lint venv clean constraints
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# the CPU build first: with torch already satisfied pip never resolves the CUDA wheels
 	$(PY) -m pip install -q $(TORCH)
-	$(PY) -m pip install -q -e '.[dev,ray]'
+	# every other package at the exact version in constraints.txt: the versions CI tests
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev,ray]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -27,5 +28,19 @@ lint: venv
 test: lint
 	$(VENV)/bin/pytest -q
 
+# Regenerate constraints.txt with the newest versions pyproject allows: resolve in a throwaway
+# venv without constraints (CPU torch first), then freeze it. Review the diff, run make test.
+constraints:
+	rm -rf .venv-lock
+	python3 -m venv .venv-lock
+	.venv-lock/bin/python -m pip install -q $(TORCH)
+	.venv-lock/bin/python -m pip install -q -e '.[dev,ray]'
+	{ grep '^#' constraints.txt | grep -v '^# Resolved on'; \
+	  .venv-lock/bin/python -c 'import platform as p; print(f"# Resolved on {p.python_implementation()} {p.python_version()}, {p.system()} {p.machine()}.")'; \
+	  .venv-lock/bin/python -m pip freeze --all --exclude-editable | grep -v '^pip==' \
+	    | sed -e 's/+cpu$$//'; } > .venv-lock/constraints.txt
+	mv .venv-lock/constraints.txt constraints.txt
+	rm -rf .venv-lock
+
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-lock build src/*.egg-info .pytest_cache .ruff_cache

@@ -23,7 +23,6 @@ from rich.table import Table
 import actopt.optim as O
 
 SHAPES = [(512, 512)] * 20 + [(512,)] * 20 + [(2048, 512)] * 4
-FUSED_ON_CPU = {"SGD", "Adam", "AdamW", "Adagrad"}  # torch.optim classes with a fused CPU kernel
 LR = {"adadelta": 1.0}
 PATHS = {"single": {"foreach": False}, "foreach": {"foreach": True}, "fused": {"fused": True}}
 
@@ -34,6 +33,15 @@ def _params() -> list[torch.nn.Parameter]:
     for p in ps:
         p.grad = torch.randn(p.shape, generator=g) * 1e-3
     return ps
+
+
+def _fused_on_cpu(cls: type, kwargs: dict) -> bool:
+    """Whether this torch.optim class runs fused=True on CPU (torch says so by building one)."""
+    try:
+        cls([torch.nn.Parameter(torch.ones(2))], **kwargs, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return False
+    return True
 
 
 def time_steps(makers: dict[str, Callable], repeat: int) -> dict[str, float]:
@@ -76,16 +84,15 @@ def main() -> None:
     for name in names:
         spec = O.spec(name)
         hyper = {"lr": LR.get(name, 1e-3)}
-        has_fused = "fused" in spec.paths
         makers: dict[str, Callable] = {
-            f"actopt {path}": (lambda ps, c=spec.cls, h=hyper, e=extra: c(ps, **h, **e))
+            f"actopt {path}": (lambda ps, s=spec, h=hyper, e=extra: s.make(ps, **h, **e))
             for path, extra in PATHS.items()
-            if path != "fused" or has_fused
+            if path != "fused" or spec.fused
         }
         if spec.torch_equivalent:
             cls, kwargs = spec.torch_equivalent
             for path, extra in PATHS.items():
-                if path != "fused" or cls.__name__ in FUSED_ON_CPU:
+                if path != "fused" or _fused_on_cpu(cls, kwargs):
                     makers[f"torch {path}"] = lambda ps, c=cls, k=kwargs, e=extra, h=hyper: c(
                         ps, **k, **h, **e
                     )

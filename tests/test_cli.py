@@ -9,7 +9,9 @@ import sys
 import pytest
 
 from actopt import activations as A
+from actopt import optim as O
 from actopt.cli import main, parse_value
+from actopt.cli._common import split_top_level
 
 
 def test_activations_table_lists_every_name(capsys):
@@ -59,6 +61,13 @@ def test_parse_value_never_evaluates():
     assert parse_value("__import__('os')") == "__import__('os')"  # stays a string
 
 
+def test_lists_split_on_top_level_commas_only():
+    assert split_top_level("relu, max(x, 0),x*tanh(softplus(x))") == [
+        "relu", "max(x, 0)", "x*tanh(softplus(x))"
+    ]  # fmt: skip
+    assert split_top_level(" ,relu,, ") == ["relu"]
+
+
 def test_python_dash_m_and_help():
     done = subprocess.run(
         [sys.executable, "-m", "actopt", "--help"], capture_output=True, text=True, check=True
@@ -69,7 +78,7 @@ def test_python_dash_m_and_help():
 def test_optimizers_table_and_show(capsys):
     assert main(["optimizers"]) == 0
     text = capsys.readouterr().out
-    for name in ("sgd", "nag", "adadelta", "lion", "optional state"):
+    for name in [*O.names(), "optional state"]:
         assert name in text
     assert main(["optimizers", "show", "nag"]) == 0
     text = capsys.readouterr().out
@@ -112,7 +121,7 @@ def test_train_per_layer_activations_and_params(tmp_path):
                  "-p", "alpha=0.5", "-o", "momentum=0.5", "--opt", "sgd", "--epochs", "1", "-q",
                  "--json", str(path)]) == 0  # fmt: skip
     spec = json.loads(path.read_text())["spec"]
-    assert spec["act"] == ["elu", "celu"] and spec["opt_params"] == {"momentum": 0.5}
+    assert spec["act"] == ["elu", "celu"] and spec["opt_params"]["momentum"] == 0.5
 
 
 @pytest.mark.parametrize("flags, message", [

@@ -6,9 +6,11 @@ import builtins
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 import actopt.activations as A
 from actopt.activations import FormulaError, from_formula
+from actopt.activations._formula import FUNCTIONS
 
 X = torch.linspace(-4, 4, 801, dtype=torch.float64)
 X = X[X.abs() > 1e-3]  # away from kinks at 0
@@ -55,11 +57,97 @@ def test_matches_the_catalog_where_they_agree():
         torch.testing.assert_close(from_formula(text).derivative(x), A.spec(name).derivative(x))
 
 
+def test_fixed_parameters_work_in_every_operation():
+    s = from_formula("x/a + sqrt(a)*x - exp(-a)", a=4.0)  # 1/a on a plain float once failed
+    x = torch.tensor([-1.0, 2.0], dtype=torch.float64)
+    torch.testing.assert_close(s.forward(x), x / 4 + 2 * x - torch.exp(torch.tensor(-4.0)))
+    torch.testing.assert_close(s.derivative(x), torch.full_like(x, 2.25))
+
+
 def test_formulas_work_wherever_names_do():
     assert isinstance(A.get("x*tanh(softplus(x))"), A.Activation)
     s = A.spec("x*sigmoid(beta*x)", beta=2.0)
     assert s.values["beta"] == 2.0 and s.kink_points() == ()
     assert A.spec("max(x, 0)").kink_points() == (0.0,)
+
+
+# formulas calling catalog activations, each with an independent torch.nn.functional reference
+CATALOG_CALLS = [
+    ("relu(x) + 0.1*x", {}, lambda x: F.relu(x) + 0.1 * x),
+    ("swish(x)", {}, F.silu),
+    ("elu(x)", {}, F.elu),
+    ("gelu(2*x)", {}, lambda x: F.gelu(2 * x)),
+    ("leaky_relu(x, negative_slope=0.2) - tanh(x)/2", {},
+     lambda x: F.leaky_relu(x, 0.2) - torch.tanh(x) / 2),
+    ("a*mish(x/a) + elu(x, alpha=0.5)", {"a": 2.0}, lambda x: 2 * F.mish(x / 2) + F.elu(x, 0.5)),
+    ("gelu(x, approximate='tanh')*sigmoid(x)", {},
+     lambda x: F.gelu(x, approximate="tanh") * torch.sigmoid(x)),
+    ("hard_swish(3*x - 1) + softsign(x**2)", {},
+     lambda x: F.hardswish(3 * x - 1) + F.softsign(x**2)),
+]  # fmt: skip
+CALL_IDS = [t for t, _, _ in CATALOG_CALLS]
+
+
+def _away_from_kinks(s, x: torch.Tensor) -> torch.Tensor:
+    for k in s.kink_points():
+        x = x[(x - k).abs() > 1e-3]
+    return x
+
+
+@pytest.mark.parametrize("text, params, reference", CATALOG_CALLS, ids=CALL_IDS)
+def test_catalog_calls_take_the_catalogs_derivative(text, params, reference):
+    s = from_formula(text, **params)
+    x = _away_from_kinks(s, X)
+    torch.testing.assert_close(s.forward(x), reference(x), rtol=1e-7, atol=1e-12)
+    xs = x.clone().requires_grad_(True)
+    (auto,) = torch.autograd.grad(reference(xs).sum(), xs)  # autograd of the same expression
+    torch.testing.assert_close(s.derivative(x), auto, rtol=1e-7, atol=1e-12)
+    h = 1e-6
+    fd = (s.forward(x + h) - s.forward(x - h)) / (2 * h)
+    torch.testing.assert_close(s.derivative(x), fd, rtol=1e-5, atol=1e-6)
+    layer = from_formula(text, **params, learnable=bool(params)).module().double()
+    xs = x[::20].clone().requires_grad_(True)
+    (backward,) = torch.autograd.grad(layer(xs).sum(), xs)  # the module's own backward
+    torch.testing.assert_close(backward, auto[::20], rtol=1e-7, atol=1e-12)
+    assert torch.autograd.gradcheck(layer, (xs,))  # including ∂f/∂a when a is trained
+
+
+@pytest.mark.parametrize("name", [n for n in A.names() if not A.spec(n).vector])
+def test_every_elementwise_catalog_name_is_a_formula_function(name):
+    s, catalog = from_formula(f"{name}(x)"), A.spec(name)
+    x = _away_from_kinks(catalog, X)
+    torch.testing.assert_close(s.forward(x), catalog.forward(x), rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(s.derivative(x), catalog.derivative(x), rtol=1e-12, atol=1e-14)
+    if name not in FUNCTIONS:  # softplus(x) is sympy's exact one, without the linear branch
+        assert s.kink_points() == catalog.kink_points()
+
+
+@pytest.mark.parametrize("name", [n for n in A.names() if A.spec(n).vector])
+def test_vector_valued_catalog_functions_are_refused(name):
+    with pytest.raises(FormulaError, match=f"{name} is vector-valued"):
+        from_formula(f"1 + {name}(x)")
+
+
+def test_catalog_calls_print_parse_and_move_kinks():
+    s = from_formula("leaky_relu(2*x - 1, negative_slope=0.2) + relu(x) - relu(x)")
+    assert s.text == "leaky_relu(2*x - 1, negative_slope=0.2)"  # equal calls cancel
+    assert s.text_grad == "2*leaky_relu'(2*x - 1, negative_slope=0.2)"
+    assert s.kink_points() == (0.5,)  # the catalog's kink at 0, moved through the argument
+    assert from_formula(s.text).text == s.text  # what is printed parses back to the same
+
+
+@pytest.mark.parametrize("text, message", [
+    ("rellu(x)", r"unknown function 'rellu' at column 1 \(did you mean relu"),
+    ("relu(x, 2)", r"relu\(\) takes one argument"),
+    ("relu()", r"relu\(\) takes one argument"),
+    ("leaky_relu(x, negative_slope=x)", "fixed numbers"),
+    ("swish(x, learnable=True)", "fixed numbers"),
+    ("elu(x, alpha=-1)", r"elu: alpha must be in \[0, ∞\), got -1"),
+    ("elu(x, beta=2)", "unknown parameter"),
+])  # fmt: skip
+def test_bad_catalog_calls_say_what(text, message):
+    with pytest.raises(FormulaError, match=message):
+        from_formula(text)
 
 
 @pytest.mark.parametrize("text, message", [

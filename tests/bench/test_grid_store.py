@@ -15,6 +15,7 @@ from actopt.bench import (
     BenchError,
     Store,
     grid_from_dict,
+    grid_with_overrides,
     leaderboard,
     load,
     load_grid,
@@ -40,10 +41,11 @@ momentum = 0.95
 name = "adam"
 """)
     grid = load_grid(path)
-    runs = grid.runs()
+    runs = grid.runs
     assert len(runs) == 2 * 2 * 2 * 2 and len({r.run_id for r in runs}) == 16
     mom = next(r for r in runs if r.opt == "momentum")
-    assert mom.lr == 0.05 and mom.opt_params == {"momentum": 0.95} and mom.width == 8
+    assert mom.lr == 0.05 and mom.opt_params["momentum"] == 0.95 and mom.width == 8
+    assert mom.label == "relu/momentum(momentum=0.95)"
 
 
 @pytest.mark.parametrize("d, message", [
@@ -52,6 +54,9 @@ name = "adam"
     ({"colour": "red"}, "unknown bench field.*colour"),
     ({"seeds": 0}, "seeds"),
     ({"opt": [{"lr": 0.1}]}, "'name'"),
+    ({"lr": 0.1, "opt": [{"name": "sgd", "lr": 0.2}]}, "lr: given at the top level.*for sgd"),
+    ({"seeds": [0, -1]}, "seed must be an integer >= 0"),
+    ({"depth": 0}, "depth must be an integer >= 1"),
     ({"baseline": "relu/lion"}, "baseline"),
     ({"target_acc": 2.0}, "target_acc"),
     ({"epochs": 0}, "epochs must be an integer >= 1"),
@@ -78,7 +83,61 @@ def test_missing_dataset_fails_before_any_run(tmp_path):
 
 def test_default_grid_is_the_main_job():
     grid = grid_from_dict(DEFAULT_GRID)
-    assert len(grid.runs()) == 7 * 3 and grid.data == ("mnist1d",) and grid.opt[0].name == "adam"
+    assert len(grid.runs) == 7 * 3 and grid.datasets == ("mnist1d",)
+    assert {(c.opt, c.lr, c.epochs, c.diagnostics) for c in grid.configs} == {
+        ("adam", 1e-2, 15, True)
+    }
+    assert grid.baseline == "relu/adam" and grid.target_acc == 0.5
+
+
+def test_flags_and_a_toml_file_share_one_set_of_defaults(tmp_path):
+    """A file grid gets the baseline, diagnostics and budget a flag grid gets (issue #14.6)."""
+    path = tmp_path / "grid.toml"
+    path.write_text('act = ["tanh", "relu"]\n')
+    from_file = load_grid(path)
+    from_flags = grid_with_overrides({}, act=["tanh", "relu"])
+    assert [c.run_id for c in from_file.runs] == [c.run_id for c in from_flags.runs]
+    assert from_file.baseline == from_flags.baseline == "relu/adam"
+    assert from_file.configs[0].diagnostics and from_file.configs[0].epochs == 15
+    no_relu = grid_with_overrides({"act": ["tanh", "elu"]})
+    assert no_relu.baseline == "tanh/adam"  # the first config when relu is not in the grid
+
+
+def test_one_meaning_of_lr():
+    """An entry's lr is its own; a top-level lr (key or flag) is every optimizer's; a flag
+    replaces the file's top-level key; nothing given: the optimizer's default."""
+    entries = {"opt": [{"name": "sgd", "lr": 0.2}, "adam"]}
+    lrs = lambda g: [c.lr for c in g.configs]  # noqa: E731
+    assert lrs(grid_with_overrides({**entries, "act": ["relu"]})) == [0.2, 1e-3]
+    assert lrs(grid_with_overrides({**entries, "act": ["relu"]}, lr=0.05)) == [0.05, 0.05]
+    assert lrs(grid_with_overrides({"lr": 0.3, "opt": ["sgd"], "act": ["relu"]})) == [0.3]
+    assert lrs(grid_with_overrides({"lr": 0.3, "act": ["relu"]})) == [0.3]  # the default adam
+    assert lrs(grid_with_overrides({"act": ["relu"]}, opt=["sgd", "adadelta"])) == [1e-3, 1.0]
+
+
+def test_aliases_are_one_config_and_the_baseline_may_use_them():
+    grid = grid_with_overrides({"act": ["silu", "swish", "relu"], "opt": ["heavy_ball"],
+                                "baseline": "silu/heavy_ball"}, seeds=2)  # fmt: skip
+    assert [c.label for c in grid.configs] == ["swish/momentum", "relu/momentum"]
+    assert grid.baseline == "swish/momentum" and len(grid.runs) == 4
+
+
+def test_the_grid_is_expanded_and_validated_once(monkeypatch, tmp_path):
+    """Each optimizer entry's hyper-parameters are checked once, when the grid is made; the
+    runner trusts the expanded runs (it checks nothing again, builds no spec of its own)."""
+    import actopt.optim as O
+
+    calls = []
+    real = O.OptimizerSpec.validate
+    monkeypatch.setattr(
+        O.OptimizerSpec, "validate", lambda s, h: calls.append(s.name) or real(s, h)
+    )
+    grid = grid_with_overrides({"data": ["moons"], "act": ["relu", "tanh", "elu"], "width": 8,
+                                "opt": ["sgd", "adam"], "seeds": 2, "epochs": 1})  # fmt: skip
+    assert calls == ["sgd", "adam"] and len(grid.runs) == 12
+    calls.clear()
+    run_grid(grid, str(tmp_path), workers=1)
+    assert calls == []
 
 
 # -- the store -------------------------------------------------------------------------------
@@ -131,8 +190,9 @@ def _frame(values: dict[str, list[float]]) -> pd.DataFrame:
     rows = []
     for act, accs in values.items():
         for seed, acc in enumerate(accs):
-            spec = RunSpec(data="moons", act=act, seed=seed).to_dict()
-            rows.append({"run_id": f"{act}{seed}", "role": "run", "spec": spec, "status": "ok",
+            spec = RunSpec(data="moons", act=act, seed=seed)
+            rows.append({"run_id": f"{act}{seed}", "role": "run", "spec": spec.to_dict(),
+                         "opt_label": spec.opt_label, "status": "ok",
                          "final": {"test_acc": acc}, "history": [], "diagnostics": [],
                          "error": None, "host": "h", "finished": 0.0})  # fmt: skip
     return to_frame(rows)

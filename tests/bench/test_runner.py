@@ -177,3 +177,26 @@ def test_cli_bench_export_and_errors(tmp_path, capsys):
     assert main(["bench", "--lr", "-1", "--out", str(tmp_path / "x")]) == 2
     assert not (tmp_path / "x").exists()
     assert main(["report", str(tmp_path / "nothing")]) == 2
+
+
+def test_run_specs_trains_any_list_once_and_keeps_its_role(tmp_path):
+    """The primitive claims and other callers use: a plain list of RunSpecs through the store."""
+    from actopt.bench import run_specs
+    from actopt.train import RunSpec
+
+    specs = [
+        RunSpec(data="moons", width=8, act=act, epochs=1, seed=seed)
+        for act in ("relu", "tanh")
+        for seed in (0, 1)
+    ]
+    seen = []
+    first = run_specs(specs + specs[:1], tmp_path, role="probe", workers=2,
+                      on_done=lambda spec, result: seen.append(spec.run_id))  # fmt: skip
+    assert (first.total, first.trained, first.skipped) == (4, 4, 0)  # a repeated spec runs once
+    assert sorted(seen) == sorted(s.run_id for s in specs)
+    with Store(tmp_path) as store:
+        rows = store.rows("probe")
+    assert {r["run_id"] for r in rows} == {s.run_id for s in specs}
+    assert all(r["status"] == "ok" for r in rows)
+    again = run_specs(specs, tmp_path, role="probe", workers=1)
+    assert (again.trained, again.skipped) == (0, 4)  # cached: nothing trains twice

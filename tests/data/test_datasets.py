@@ -209,3 +209,17 @@ def test_batches_cover_every_example_once():
     assert torch.equal(idx_sorted, ds.y_train.sort().values)
     firsts = [next(ds.batches(64, torch.Generator().manual_seed(s)))[0] for s in (0, 0, 1)]
     assert torch.equal(firsts[0], firsts[1]) and not torch.equal(firsts[0], firsts[2])
+
+
+@pytest.mark.parametrize("name", D.names())
+def test_a_dataset_says_whether_it_needs_files(name):
+    """Generated datasets load with no folder at all; file-backed ones say so and refuse a
+    folder without their files (download off) instead of inventing data."""
+    s = D.spec(name)
+    assert set(s.run_options) <= set(s.options) and not set(s.run_options) & set(D.FILE_OPTIONS)
+    if not s.needs_files:
+        assert not set(s.options) & set(D.FILE_OPTIONS)
+        return
+    assert {"data_dir", "download"} <= set(s.options)
+    with pytest.raises(D.DownloadError, match="downloading is off"):
+        D.load(name, data_dir="/nonexistent-actopt-data", download=False)

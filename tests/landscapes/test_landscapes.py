@@ -159,3 +159,14 @@ def test_cli_list(capsys):
 def test_cli_errors(capsys, args, message):
     assert main(["landscape", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_trajectories_build_their_optimizer_through_the_spec(monkeypatch):
+    import actopt.optim as O
+
+    built = []
+    real = O.OptimizerSpec.make
+    monkeypatch.setattr(O.OptimizerSpec, "make", lambda s, ps, **h: built.append((s.name, h))
+                        or real(s, ps, **h))  # fmt: skip
+    t = L.run_optimizer(L.function("rosenbrock"), "nesterov", steps=3, momentum=0.5)
+    assert built == [("nag", {"lr": None, "momentum": 0.5})] and t.lr == 1e-3

@@ -10,11 +10,10 @@ import torch
 import actopt.optim as O
 
 NAMES = O.names()
-WITH_TORCH = [n for n in NAMES if O.spec(n).torch_equivalent is not None]
 
 # Hyper-parameter settings run against torch.optim: defaults plus the options that change the
 # arithmetic (weight decay, dampening, nesterov, centered, amsgrad, momentum, decoupled decay).
-PARITY = [(n, {}) for n in WITH_TORCH] + [
+PARITY = [(n, {}) for n in NAMES] + [
     ("sgd", {"weight_decay": 0.1}),
     ("momentum", {"dampening": 0.3, "weight_decay": 0.05}),
     ("nag", {"weight_decay": 0.1}),
@@ -77,8 +76,16 @@ def _run_rosenbrock(make, steps=100):
     return torch.stack(path), opt
 
 
+def torch_reference(name):
+    """The spec's torch.optim equivalent, or a skip saying why there is none."""
+    s = O.spec(name)
+    if s.torch_equivalent is None:
+        pytest.skip(f"{name}: torch.optim has no equivalent; checked against {s.reference}")
+    return s.torch_equivalent
+
+
 def _pair(name, hyper):
-    ref_cls, ref_kwargs = O.spec(name).torch_equivalent
+    ref_cls, ref_kwargs = torch_reference(name)
     hyper = {"lr": LR.get(name, 1e-2), **hyper}
     ours = lambda ps, **kw: O.get(name)(ps, **hyper, **kw)  # noqa: E731
     theirs = lambda ps: ref_cls(ps, **{**ref_kwargs, **hyper}, foreach=False)  # noqa: E731
@@ -171,9 +178,11 @@ def test_loss_goes_down_on_a_convex_problem(name):
     # what the adaptive optimizers' default lr (a per-coordinate step of about lr) is set for
     b = a @ (0.1 * torch.randn(5, generator=g, dtype=torch.float64))
     w = torch.nn.Parameter(torch.zeros(5, dtype=torch.float64))
-    # the default lr of sgd (1e-3) and lion (1e-4) is too small to see progress in 200 steps
-    lr = {"sgd": 1e-2, "momentum": 1e-2, "nag": 1e-2, "lion": 1e-2}.get(name)
-    opt = O.get(name)([w], **({"lr": lr} if lr else {}))
+    # one global step size (sgd's default 1e-3, lion's 1e-4) is too small to see progress here;
+    # the adaptive ones scale each coordinate's step and run at their defaults
+    s = O.spec(name)
+    lr = None if s.adaptive else max(s.defaults["lr"], 1e-2)
+    opt = s.make([w], lr=lr)
     losses = []
     for _ in range(500):
         opt.zero_grad()
@@ -270,12 +279,71 @@ def test_invalid_hyper_parameters_raise_value_error(name, hyper, match):
         O.get(name)([w], **hyper)
 
 
+@pytest.mark.parametrize(
+    ("name", "hyper", "match"),
+    [(n, h, m) for n in NAMES for h, m in _bad_hyper(n)],
+    ids=[f"{n}-{next(iter(h))}-{i}" for n in NAMES for i, (h, _) in enumerate(_bad_hyper(n))],
+)
+def test_validate_refuses_what_the_constructor_refuses_without_building(
+    name, hyper, match, monkeypatch
+):
+    """One set of checks: validate raises the constructor's own message, and builds nothing."""
+    w = torch.nn.Parameter(torch.ones(2))
+    with pytest.raises(ValueError) as built:
+        O.get(name)([w], **hyper)
+    monkeypatch.setattr(torch.optim.Optimizer, "__init__", _no_building)
+    with pytest.raises(ValueError, match=match) as checked:
+        O.spec(name).validate(hyper)
+    assert str(checked.value) == str(built.value)
+
+
+def _no_building(*args, **kwargs):
+    raise AssertionError("validate built an optimizer")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_validate_fills_in_the_defaults_and_make_builds_with_them(name, monkeypatch):
+    s = O.spec(name)
+    with monkeypatch.context() as m:
+        m.setattr(torch.optim.Optimizer, "__init__", _no_building)
+        full = s.validate({"lr": None})
+        assert full == s.defaults and s.validate({"lr": 1})["lr"] == 1.0
+    opt = s.make([torch.nn.Parameter(torch.ones(2))], lr=None)
+    built = {k: v for k, v in opt.defaults.items() if k in full}
+    assert built == {**full, **({"betas": tuple(full["betas"])} if "betas" in full else {})}
+    with pytest.raises(ValueError, match=f"unknown hyper-parameter.*{name}.*allowed: lr"):
+        s.validate({"colour": 1})
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_spec_describes_its_class(name):
+    """fused and state_names as the class behaves: fused=True accepted exactly where declared,
+    and one step keeps every always-present state and nothing undeclared."""
+    s = O.spec(name)
+    w = torch.nn.Parameter(torch.ones(3))
+    if s.fused:
+        s.make([w], fused=False)
+    else:
+        with pytest.raises(TypeError, match="fused"):
+            s.make([w], fused=True)
+    opt = s.make([w])
+    w.grad = torch.ones(3)
+    opt.step()
+    keys = set(opt.state[w]) - {"step"}
+    declared = {n.strip("[]").removesuffix(" (scalar)") for n in s.state_names}
+    always = {n.removesuffix(" (scalar)") for n in s.state_names if not n.startswith("[")}
+    assert always <= keys <= declared, (keys, s.state_names)
+    assert s.rule and s.reference and s.summary
+
+
 def test_nesterov_needs_momentum_and_no_dampening():
     w = torch.nn.Parameter(torch.ones(2))
     with pytest.raises(ValueError, match="nesterov"):
         O.SGD([w], nesterov=True)
     with pytest.raises(ValueError, match="nesterov"):
         O.SGD([w], momentum=0.9, dampening=0.1, nesterov=True)
+    with pytest.raises(ValueError, match="nesterov"):
+        O.spec("nag").validate({"momentum": 0.0})  # NAG fixes nesterov=True for SGD
 
 
 def test_nag_reformulation_equals_the_look_ahead_form():

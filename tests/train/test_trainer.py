@@ -8,7 +8,9 @@ import math
 import pytest
 import torch
 
+import actopt.activations as A
 import actopt.data as D
+import actopt.optim as O
 from actopt.train import RunResult, RunSpec, run
 
 TOY = dict(data="moons", data_options={"n": 400}, width=16, epochs=3)
@@ -139,7 +141,10 @@ def test_run_id_is_a_stable_content_hash():
     ("opt", "adamm", "did you mean adam"),
     ("lr", -1.0, "lr must be >= 0"),
     ("opt_params", {"betas": (0.9, 1.5)}, r"betas\[1\]"),
-    ("opt_params", {"colour": 1}, "opt_params for adam"),
+    ("opt_params", {"colour": 1}, "unknown hyper-parameter.*for adam: colour"),
+    ("data_options", {"colour": 1}, "data_options for mnist1d: unknown colour"),
+    ("diagnostics", "yes", "diagnostics must be true or false"),
+    ("norm", "group", "norm must be one of none, batch, layer"),
     ("act_params", {"alpha": -1.0}, "alpha"),
     ("schedule", "warm", "schedule must be one of"),
     ("device", "tpu", "device must be"),
@@ -153,3 +158,73 @@ def test_bad_specs_name_the_field(field, value, message):
 def test_unknown_fields_are_refused():
     with pytest.raises(ValueError, match=r"unknown run field.*colour"):
         RunSpec.from_dict({"colour": "red"})
+
+
+# -- the canonical spec ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("alias", A.names(aliases=True))
+def test_activation_names_are_canonical_before_hashing(alias):
+    spec = RunSpec(act=alias)
+    assert spec.act == A.resolve(alias)
+    assert spec.run_id == RunSpec(act=A.resolve(alias)).run_id
+
+
+@pytest.mark.parametrize("alias", O.names(aliases=True))
+def test_optimizer_names_and_defaults_are_canonical_before_hashing(alias):
+    """An alias, lr=None and the explicit default lr are one run; opt_params hold every
+    default, as plain data."""
+    s = O.spec(alias)
+    spec = RunSpec(opt=alias)
+    defaults = json.loads(json.dumps({k: v for k, v in s.defaults.items() if k != "lr"}))
+    assert (spec.opt, spec.lr, spec.opt_params) == (s.name, s.defaults["lr"], defaults)
+    assert spec.run_id == RunSpec(opt=s.name, lr=s.defaults["lr"], opt_params=defaults).run_id
+    assert spec.opt_label == s.name and spec.label == f"relu/{s.name}"
+    assert RunSpec.from_canonical(json.loads(spec.canonical_json())) == spec
+
+
+def test_values_are_typed_and_formulas_keep_their_text():
+    a = RunSpec(opt="sgd", lr=1, opt_params={"momentum": 0.5}, act="x *  tanh( x )")
+    b = RunSpec(opt="sgd", lr=1.0, opt_params={"momentum": 0.5, "nesterov": False},
+                act="x * tanh( x )")  # fmt: skip
+    assert a.run_id == b.run_id and a.lr == 1.0 and isinstance(a.lr, float)
+    assert a.act == "x * tanh( x )" and a.label == "x * tanh( x )/sgd(momentum=0.5)"
+    elu = RunSpec(act="elu", act_params={"alpha": 1})
+    assert elu.act_params == {"alpha": 1.0} and elu.run_id == RunSpec(act="elu").replace(
+        act_params={"alpha": 1.0}).run_id  # fmt: skip
+
+
+def test_a_spec_is_validated_without_building_an_optimizer(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("an optimizer was built to validate a spec")
+
+    monkeypatch.setattr(torch.optim.Optimizer, "__init__", refuse)
+    assert RunSpec(opt="nag", lr=0.1).opt_params["momentum"] == 0.9
+    with pytest.raises(ValueError, match="nesterov needs momentum > 0"):
+        RunSpec(opt="nag", opt_params={"momentum": 0.0})
+
+
+def test_replace_validates_what_changes_and_trusts_the_rest(monkeypatch):
+    spec = RunSpec(act="x*tanh(softplus(x))", opt="momentum", lr=0.05)
+    calls = []
+    real = A.spec
+    monkeypatch.setattr(A, "spec", lambda *a, **k: calls.append(a) or real(*a, **k))
+    assert spec.replace(seed=3).seed == 3 and calls == []  # the formula is not parsed again
+    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
+        spec.replace(seed=-1)
+    assert spec.replace(act="relu").act == "relu" and len(calls) == 1
+    sgd = spec.replace(opt="sgd")  # momentum's lr and hyper-parameters do not follow
+    assert (sgd.lr, sgd.opt_params["momentum"]) == (1e-3, 0.0)
+    with pytest.raises(ValueError, match="unknown run field"):
+        spec.replace(colour="red")
+
+
+def test_the_loop_builds_its_optimizer_through_the_spec(monkeypatch):
+    """OptimizerSpec.make is the one place an optimizer is built from a name."""
+    built = []
+    real = O.OptimizerSpec.make
+    monkeypatch.setattr(O.OptimizerSpec, "make", lambda s, ps, **h: built.append((s.name, h))
+                        or real(s, ps, **h))  # fmt: skip
+    spec = RunSpec(**{**TOY, "epochs": 1}, opt="heavy_ball", lr=0.05)
+    assert run(spec).status == "ok"
+    assert built == [("momentum", {"lr": 0.05, **spec.opt_params})]

@@ -11,6 +11,7 @@ string is ever handed to Python's or sympy's own evaluators.
 from __future__ import annotations
 
 import ast
+import difflib
 import functools
 import math
 from collections.abc import Callable
@@ -20,6 +21,7 @@ import sympy as sp
 import torch
 import torch.nn.functional as F
 
+from ._calls import CatalogCall, catalog_function, catalog_names, catalog_op, is_catalog_name
 from ._spec import ActivationSpec, Param, Properties
 
 __all__ = ["FUNCTIONS", "MAX_NODES", "FormulaError", "from_formula", "looks_like_formula"]
@@ -94,7 +96,7 @@ def _where(node: ast.AST) -> str:
 def _allowed_names(params: dict[str, Any]) -> str:
     return (
         f"variable x, parameters {', '.join(params) or '(none declared)'}, constants pi, e, "
-        f"functions {', '.join(FUNCTIONS)}"
+        f"functions {', '.join(FUNCTIONS)} and the catalog's element-wise activations"
     )
 
 
@@ -133,8 +135,7 @@ def _build(node: ast.AST, symbols: dict[str, sp.Symbol], params: dict, in_condit
         if name.startswith("__"):
             raise FormulaError(f"dunder names are not allowed: {name!r}{_where(node)}")
         if name not in FUNCTIONS:
-            raise FormulaError(f"unknown function {name!r}{_where(node)}. Allowed: "
-                               f"{', '.join(FUNCTIONS)}")  # fmt: skip
+            return _call_catalog(node, symbols, params)
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
             raise FormulaError(f"{name}() takes plain positional arguments{_where(node)}")
         builder, arity = FUNCTIONS[name]
@@ -155,6 +156,45 @@ def _build(node: ast.AST, symbols: dict[str, sp.Symbol], params: dict, in_condit
     what = type(node).__name__
     raise FormulaError(f"{what} is not allowed in a formula{_where(node)}; allowed: numbers, "
                        f"+ - * / **, {_allowed_names(params)}")  # fmt: skip
+
+
+def _literal(node: ast.AST, owner: str) -> Any:
+    """A catalog parameter's value: a number, or a choice's name in quotes."""
+    sign = 1
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        sign, node = (-1 if isinstance(node.op, ast.USub) else 1), node.operand
+    if isinstance(node, ast.Constant) and not isinstance(node.value, bool):
+        if isinstance(node.value, (int, float)):
+            return sign * node.value
+        if isinstance(node.value, str) and sign == 1:
+            return node.value
+    raise FormulaError(f"{owner}() parameters are fixed numbers (or a choice in quotes, e.g. "
+                       f"gelu(x, approximate='tanh')){_where(node)}")  # fmt: skip
+
+
+def _call_catalog(node: ast.Call, symbols: dict[str, sp.Symbol], params: dict) -> sp.Expr:
+    """``relu(x)``, ``leaky_relu(2*x, negative_slope=0.2)``: a catalog activation of one
+    argument, its parameters by keyword; f' comes from the catalog (see ``_calls``)."""
+    name = node.func.id  # type: ignore[attr-defined]
+    if not is_catalog_name(name):
+        close = difflib.get_close_matches(name, [*FUNCTIONS, *catalog_names()], n=3, cutoff=0.6)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise FormulaError(f"unknown function {name!r}{_where(node)}{hint}. Allowed: "
+                           f"{', '.join(FUNCTIONS)}, and the element-wise activations of "
+                           "actopt.activations.names()")  # fmt: skip
+    if (
+        len(node.args) != 1
+        or isinstance(node.args[0], ast.Starred)
+        or None in (k.arg for k in node.keywords)
+    ):
+        raise FormulaError(f"{name}() takes one argument, an expression in x, and its "
+                           f"parameters by keyword{_where(node)}")  # fmt: skip
+    values = {k.arg: _literal(k.value, name) for k in node.keywords}
+    try:
+        function = catalog_function(name, values)
+    except ValueError as e:  # a bad parameter value, or a vector-valued activation
+        raise FormulaError(f"{e}{_where(node)}") from None
+    return function(_build(node.args[0], symbols, params))
 
 
 def parse(text: str, params: dict[str, Any]) -> tuple[sp.Expr, dict[str, sp.Symbol]]:
@@ -196,9 +236,9 @@ def _compile(e: sp.Basic) -> Compiled:
     """A closure env → tensor computing ``e`` with torch ops, by walking the sympy tree."""
     if e == X:
         return lambda env: env["x"]
-    if isinstance(e, sp.Symbol):
+    if isinstance(e, sp.Symbol):  # a parameter: a float when fixed, a tensor when trained
         name = e.name
-        return lambda env: env[name]
+        return lambda env: torch.as_tensor(env[name], dtype=env["x"].dtype, device=env["x"].device)
     if e.is_Number or e in (sp.pi, sp.E):
         return _const(float(e))
     if isinstance(e, (sp.logic.boolalg.BooleanTrue,)):
@@ -229,6 +269,9 @@ def _compile(e: sp.Basic) -> Compiled:
             k = int(ex)
             return lambda env: torch.pow(base(env), k)
         return lambda env: torch.pow(base(env), power(env))
+    if (op := catalog_op(e)) is not None:  # relu(...), relu'(...): the catalog's f and f'
+        (a,) = args
+        return lambda env: op(a(env))
     unary = {
         sp.exp: torch.exp, sp.log: torch.log, sp.Abs: torch.abs, sp.sign: torch.sign,
         sp.tanh: torch.tanh, sp.erf: torch.erf, sp.sin: torch.sin, sp.cos: torch.cos,
@@ -288,6 +331,8 @@ def _kinks(expr: sp.Expr, values: dict[str, float]) -> tuple[float, ...]:
             candidates = [a - b for i, a in enumerate(node.args) for b in node.args[i + 1 :]]
         elif isinstance(node, sp.Piecewise):
             candidates = [c.lhs - c.rhs for _, c in node.args if isinstance(c, sp.Rel)]
+        elif isinstance(node, CatalogCall):  # where its argument meets a catalog kink
+            candidates = [node.args[0] - k for k in node.spec.kink_points()]
         else:
             continue
         for c in candidates:
@@ -328,8 +373,16 @@ def _cached(text: str, items: tuple[tuple[str, Any], ...]) -> ActivationSpec:
         latex_grad=sp.latex(deriv),
         text=str(expr),
         text_grad=str(deriv),
-        # measured, not declared: see actopt.activations.audit for the numbers behind them
-        properties=Properties("measured by audit", False, not kinks, False, False, False, "?"),
+        # measured, not declared: actopt.audit gives the numbers behind them
+        properties=Properties(
+            output_range="measured by audit",
+            monotonic=False,
+            smooth=not kinks,
+            zero_centered=False,
+            bounded_above=False,
+            bounded_below=False,
+            saturates="?",
+        ),
         summary=f"user formula, f'(x) derived symbolically by sympy: {deriv}",
         params=params,
         values={"learnable": learnable},
@@ -350,5 +403,10 @@ def from_formula(text: str, **params: Any) -> ActivationSpec:
     Grammar: numbers, ``x``, the declared parameters, ``pi``, ``e``, ``+ - * / **``, and
     exp, log, sqrt, abs, sign, max, min, tanh, sigmoid, softplus, erf, sin, cos, atan,
     Heaviside, piecewise(condition, if_true, if_false) with one comparison as the condition.
+    Every element-wise catalog activation is a function too, its parameters fixed numbers by
+    keyword, its derivative the catalog's hand-derived one (chain rule through the argument):
+
+    >>> from_formula("leaky_relu(2*x, negative_slope=0.2) + 0.1*x").text_grad
+    "2*leaky_relu'(2*x, negative_slope=0.2) + 0.1"
     """
     return _cached(text, tuple(sorted(params.items())))

@@ -9,12 +9,13 @@ as timm's memory-efficient activations do.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
-from ._spec import ActivationSpec
+if TYPE_CHECKING:  # a spec builds its module (ActivationSpec.module): no import back at run time
+    from ._spec import ActivationSpec
 
 __all__ = ["Activation", "SpecFunction"]
 
@@ -35,7 +36,7 @@ class SpecFunction(torch.autograd.Function):
         params.update({n: _broadcast_param(t, x) for n, t in zip(names, tensors, strict=True)})
         ctx.spec, ctx.names = spec, names
         ctx.save_for_backward(x, *tensors)  # x only: intermediates are recomputed in backward
-        return (spec.fast_fn or spec.fn)(x, **params)
+        return (spec.fast.forward or spec.fn)(x, **params)
 
     @staticmethod
     def backward(ctx: Any, g: torch.Tensor):
@@ -46,8 +47,8 @@ class SpecFunction(torch.autograd.Function):
         params.update(zip(ctx.names, shaped, strict=True))
         wanted = ctx.needs_input_grad[3:]
         # the fused grads work in place, so only when no graph is built (not for double backward)
-        if spec.grads is not None and not spec.vector and not torch.is_grad_enabled():
-            df, dparams = spec.grads(x, **params)
+        if spec.fast.grads is not None and not spec.vector and not torch.is_grad_enabled():
+            df, dparams = spec.fast.grads(x, **params)
         else:
             df = None
             dparams = {
@@ -80,20 +81,29 @@ class Activation(nn.Module):
     Trainable parameters (PReLU's slope, learnable Swish's β) are ``nn.Parameter``s named after
     the spec's parameter (PReLU's is ``weight``, as in ``torch.nn.PReLU``) so they appear in
     ``state_dict`` and reach the optimizer.
+
+    ``inplace=True`` (as timm passes it) overwrites the input, as ``nn.ReLU(inplace=True)`` does,
+    where torch has an in-place kernel for the activation (``spec.fast.inplace``: relu,
+    leaky_relu, elu, …) and no parameter is trained; elsewhere it is accepted and ignored
+    (``self.inplace`` says which). Results and gradients are the same either way.
     """
 
-    def __init__(self, spec: ActivationSpec) -> None:
+    def __init__(self, spec: ActivationSpec, inplace: bool = False) -> None:
         super().__init__()
+        if not isinstance(inplace, bool):
+            raise ValueError(f"{spec.name}: inplace must be True or False, got {inplace!r}")
         self.spec = spec
         self._names = spec.trainable
         for name in self._names:
             count = int(spec.values.get("num_parameters", 1))
             init = torch.full((count,), float(spec.values[name]))
             self.register_parameter(self._tensor_name(name), nn.Parameter(init))
-        use_kernel = spec.kernel is not None and (not self._names or spec.kernel_takes_tensors)
-        if use_kernel and spec.kernel_applies is not None:
-            use_kernel = spec.kernel_applies(spec.values)
+        fast = spec.fast
+        use_kernel = fast.kernel is not None and (not self._names or fast.takes_tensors)
+        if use_kernel and fast.applies is not None:
+            use_kernel = fast.applies(spec.values)
         self.uses_kernel = use_kernel
+        self.inplace = inplace and use_kernel and fast.inplace
 
     @staticmethod
     def _tensor_name(name: str) -> str:
@@ -104,9 +114,11 @@ class Activation(nn.Module):
         if self.uses_kernel:
             params = dict(self.spec.values)
             params.update(zip(self._names, tensors, strict=True))
-            kernel = self.spec.train_kernel if self.training else None
-            return (kernel or self.spec.kernel)(x, **params)
+            kernel = (
+                self.spec.fast.train_kernel if self.training else None
+            ) or self.spec.fast.kernel
+            return kernel(x, **params, inplace=True) if self.inplace else kernel(x, **params)
         return SpecFunction.apply(x, self.spec, self._names, *tensors)
 
     def extra_repr(self) -> str:
-        return self.spec.describe()
+        return self.spec.describe() + (", inplace=True" if self.inplace else "")

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from ._registry import register
-from ._spec import ActivationSpec, Param, Properties
+from ._spec import ActivationSpec, Fast, Param, Properties
 
 __all__: list[str] = []
 
@@ -42,13 +42,15 @@ register(
         latex_grad=r"f'(x) = [x > 0]",
         text="max(0, x)",
         text_grad="1 if x > 0 else 0",
-        properties=Properties("[0, ∞)", True, False, False, False, True, "left"),
-        kernel=torch.relu,
+        properties=Properties(output_range="[0, ∞)", monotonic=True, smooth=False,
+                              zero_centered=False, bounded_above=False, bounded_below=True,
+                              saturates="left"),
+        fast=Fast(kernel=F.relu, inplace=True),
         torch_ref=F.relu,
         torch_name="F.relu",
         kinks=lambda: (0.0,),
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -61,13 +63,15 @@ register(
         latex_grad=r"f'(x) = [0 < x < 6]",
         text="min(max(0, x), 6)",
         text_grad="1 if 0 < x < 6 else 0",
-        properties=Properties("[0, 6]", True, False, False, True, True, "both"),
-        kernel=F.relu6,
+        properties=Properties(output_range="[0, 6]", monotonic=True, smooth=False,
+                              zero_centered=False, bounded_above=True, bounded_below=True,
+                              saturates="both"),
+        fast=Fast(kernel=F.relu6, inplace=True),
         torch_ref=F.relu6,
         torch_name="F.relu6",
         kinks=lambda: (0.0, 6.0),
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -84,13 +88,15 @@ register(
         latex_grad=r"f'(x) = \begin{cases} 1 & x > 0 \\ a & x < 0 \end{cases}",
         text="x if x >= 0 else negative_slope * x",
         text_grad="1 if x > 0 else negative_slope",
-        properties=Properties("(-∞, ∞)", True, False, False, False, False, "none"),
-        kernel=F.leaky_relu,
+        properties=Properties(output_range="(-∞, ∞)", monotonic=True, smooth=False,
+                              zero_centered=False, bounded_above=False, bounded_below=False,
+                              saturates="none"),
+        fast=Fast(kernel=F.leaky_relu, inplace=True),
         torch_ref=F.leaky_relu,
         torch_name="F.leaky_relu",
         kinks=lambda negative_slope: (0.0,),
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -108,18 +114,23 @@ register(
         latex_grad=r"f'(x) = [x > 0] + a\,[x < 0],\quad \partial f/\partial a = \min(x, 0)",
         text="x if x >= 0 else a * x   (a learned, init 0.25)",
         text_grad="1 if x > 0 else a;  df/da = min(x, 0)",
-        properties=Properties("(-∞, ∞)", True, False, False, False, False, "none"),
-        kernel=lambda x, init, num_parameters: F.prelu(x, init),
-        kernel_takes_tensors=True,
+        properties=Properties(output_range="(-∞, ∞)", monotonic=True, smooth=False,
+                              zero_centered=False, bounded_above=False, bounded_below=False,
+                              saturates="none"),
+        fast=Fast(kernel=lambda x, init, num_parameters: F.prelu(x, init), takes_tensors=True),
         torch_ref=lambda x, init, num_parameters: F.prelu(x, torch.tensor([init], dtype=x.dtype)),
         torch_name="nn.PReLU",
         kinks=lambda init, num_parameters: (0.0,),
     )
-)
+)  # fmt: skip
 
 
 def _rrelu_slope(lower: float, upper: float) -> float:
     return (lower + upper) / 2  # evaluation uses the mean of the training distribution
+
+
+def _rrelu_kernel(training: bool):
+    return lambda x, lower, upper, inplace=False: F.rrelu(x, lower, upper, training, inplace)
 
 
 register(
@@ -143,14 +154,19 @@ register(
         latex_grad=r"f'(x) = [x > 0] + \frac{l + u}{2}[x < 0]",
         text="x if x >= 0 else (lower + upper) / 2 * x   (eval mode)",
         text_grad="1 if x > 0 else (lower + upper) / 2",
-        properties=Properties("(-∞, ∞)", True, False, False, False, False, "none"),
-        kernel=lambda x, lower, upper: F.rrelu(x, lower, upper, training=False),
-        train_kernel=lambda x, lower, upper: F.rrelu(x, lower, upper, training=True),
+        properties=Properties(output_range="(-∞, ∞)", monotonic=True, smooth=False,
+                              zero_centered=False, bounded_above=False, bounded_below=False,
+                              saturates="none"),
+        fast=Fast(
+            kernel=_rrelu_kernel(training=False),
+            train_kernel=_rrelu_kernel(training=True),  # a random slope per element
+            inplace=True,
+        ),
         torch_ref=lambda x, lower, upper: F.rrelu(x, lower, upper, training=False),
         torch_name="F.rrelu",
         kinks=lambda lower, upper: (0.0,),
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -167,13 +183,15 @@ register(
         latex_grad=r"f'(x) = \begin{cases} 1 & x > 0 \\ \alpha e^{x} & x \le 0 \end{cases}",
         text="x if x > 0 else alpha * (exp(x) - 1)",
         text_grad="1 if x > 0 else alpha * exp(x)",
-        properties=Properties("(-1, ∞)", True, True, False, False, True, "left"),
-        kernel=F.elu,
+        properties=Properties(output_range="(-1, ∞)", monotonic=True, smooth=True,
+                              zero_centered=False, bounded_above=False, bounded_below=True,
+                              saturates="left"),
+        fast=Fast(kernel=F.elu, inplace=True),
         torch_ref=F.elu,
         torch_name="F.elu",
         kinks=lambda alpha: () if alpha == 1 else (0.0,),  # C1 at 0 only when alpha = 1
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -188,13 +206,15 @@ register(
         latex_grad=r"f'(x) = \lambda \begin{cases} 1 & x > 0 \\ \alpha e^{x} & x \le 0 \end{cases}",
         text="1.0507 * (x if x > 0 else 1.6733 * (exp(x) - 1))",
         text_grad="1.0507 * (1 if x > 0 else 1.6733 * exp(x))",
-        properties=Properties("(-1.758, ∞)", True, False, True, False, True, "left"),
-        kernel=F.selu,
+        properties=Properties(output_range="(-1.758, ∞)", monotonic=True, smooth=False,
+                              zero_centered=True, bounded_above=False, bounded_below=True,
+                              saturates="left"),
+        fast=Fast(kernel=F.selu, inplace=True),
         torch_ref=F.selu,
         torch_name="F.selu",
         kinks=lambda: (0.0,),
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -210,9 +230,11 @@ register(
         latex_grad=r"f'(x) = \begin{cases} 1 & x > 0 \\ e^{x/\alpha} & x \le 0 \end{cases}",
         text="max(0, x) + min(0, alpha * (exp(x / alpha) - 1))",
         text_grad="1 if x > 0 else exp(x / alpha)",
-        properties=Properties("(-1, ∞)", True, True, False, False, True, "left"),
-        kernel=F.celu,
+        properties=Properties(output_range="(-1, ∞)", monotonic=True, smooth=True,
+                              zero_centered=False, bounded_above=False, bounded_below=True,
+                              saturates="left"),
+        fast=Fast(kernel=F.celu, inplace=True),
         torch_ref=F.celu,
         torch_name="F.celu",
     )
-)
+)  # fmt: skip

@@ -6,13 +6,12 @@ from typing import Any
 
 from torch import nn
 
-from .._registry import Registry
+from ._catalog import CATALOG as _REGISTRY
 from ._formula import from_formula, looks_like_formula
+from ._module import Activation
 from ._spec import ActivationSpec
 
 __all__ = ["get", "names", "register", "resolve", "spec"]
-
-_REGISTRY: Registry[ActivationSpec] = Registry("activation", "actopt.activations.names()")
 
 
 def register(s: ActivationSpec) -> ActivationSpec:
@@ -39,11 +38,17 @@ def spec(name: str, **params: Any) -> ActivationSpec:
     return s.bind(**params) if params else s
 
 
-def get(name: str, **params: Any) -> nn.Module:
+def get(name: str, *, inplace: bool = False, **params: Any) -> nn.Module:
     """A ``torch.nn.Module`` for activation ``name`` with ``params``, usable in any model.
+
+    ``inplace=True`` (timm passes it) overwrites the input where torch has an in-place kernel
+    for the activation (relu, leaky_relu, elu, …) and is accepted and ignored elsewhere: the
+    results are the same either way (see :class:`Activation`).
 
     >>> import torch, actopt.activations as A
     >>> A.get("leaky_relu", negative_slope=0.1)(torch.tensor([-1.0, 2.0]))
     tensor([-0.1000,  2.0000])
+    >>> A.get("relu", inplace=True)
+    Activation(relu, inplace=True)
     """
-    return spec(name, **params).module()
+    return Activation(spec(name, **params), inplace=inplace)

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from ._registry import register
-from ._spec import ActivationSpec, Param, Properties
+from ._spec import ActivationSpec, Fast, Param, Properties
 
 __all__: list[str] = []
 
@@ -25,12 +25,14 @@ register(
         latex_grad=r"f'(x) = \tanh^2 x",
         text="x - tanh(x)",
         text_grad="tanh(x)^2",
-        properties=Properties("(-∞, ∞)", True, True, True, False, False, "none"),
-        kernel=F.tanhshrink,
+        properties=Properties(output_range="(-∞, ∞)", monotonic=True, smooth=True,
+                              zero_centered=True, bounded_above=False, bounded_below=False,
+                              saturates="none"),
+        fast=Fast(kernel=F.tanhshrink),
         torch_ref=F.tanhshrink,
         torch_name="F.tanhshrink",
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -45,13 +47,15 @@ register(
         latex_grad=r"f'(x) = [|x| > \lambda]",
         text="x - lambd if x > lambd, x + lambd if x < -lambd, else 0",
         text_grad="1 if |x| > lambd else 0",
-        properties=Properties("(-∞, ∞)", True, False, True, False, False, "none"),
-        kernel=F.softshrink,
+        properties=Properties(output_range="(-∞, ∞)", monotonic=True, smooth=False,
+                              zero_centered=True, bounded_above=False, bounded_below=False,
+                              saturates="none"),
+        fast=Fast(kernel=F.softshrink),
         torch_ref=F.softshrink,
         torch_name="F.softshrink",
         kinks=lambda lambd: (-lambd, lambd),
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -64,10 +68,12 @@ register(
         latex_grad=r"f'(x) = [|x| > \lambda]",
         text="x if |x| > lambd else 0",
         text_grad="1 if |x| > lambd else 0",
-        properties=Properties("(-∞, ∞)", True, False, True, False, False, "none"),
-        kernel=F.hardshrink,
+        properties=Properties(output_range="(-∞, ∞)", monotonic=True, smooth=False,
+                              zero_centered=True, bounded_above=False, bounded_below=False,
+                              saturates="none"),
+        fast=Fast(kernel=F.hardshrink),
         torch_ref=F.hardshrink,
         torch_name="F.hardshrink",
         kinks=lambda lambd: (-lambd, lambd),
     )
-)
+)  # fmt: skip

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from ._registry import register
-from ._spec import ActivationSpec, Param, Properties
+from ._spec import ActivationSpec, Fast, Param, Properties
 
 __all__: list[str] = []
 
@@ -50,12 +50,14 @@ register(
         latex_grad=r"f'(x) = \Phi(x) + x\,\varphi(x)",
         text="x * Φ(x) = x/2 * (1 + erf(x/√2))",
         text_grad="Φ(x) + x * φ(x)",
-        properties=Properties("[-0.17, ∞)", False, True, False, False, True, "left"),
-        kernel=F.gelu,
+        properties=Properties(output_range="[-0.17, ∞)", monotonic=False, smooth=True,
+                              zero_centered=False, bounded_above=False, bounded_below=True,
+                              saturates="left"),
+        fast=Fast(kernel=F.gelu),
         torch_ref=F.gelu,
         torch_name="F.gelu",
     )
-)
+)  # fmt: skip
 
 
 def _swish_grad(x: torch.Tensor, beta, learnable: bool) -> torch.Tensor:
@@ -89,9 +91,14 @@ register(
             Param("learnable", False, "train β as a parameter"),
         ),
         fn=lambda x, beta, learnable: x * torch.sigmoid(beta * x),
-        fast_fn=_swish_fast,
+        fast=Fast(
+            kernel=lambda x, beta, learnable, inplace=False: F.silu(x, inplace),  # where it fits
+            applies=lambda v: v["beta"] == 1 and not v["learnable"],
+            inplace=True,
+            forward=_swish_fast,
+            grads=_swish_grads,
+        ),
         grad=_swish_grad,
-        grads=_swish_grads,
         param_grads={
             "beta": lambda x, beta, learnable: x * x * (s := torch.sigmoid(beta * x)) * (1 - s)
         },
@@ -99,14 +106,14 @@ register(
         latex_grad=r"f'(x) = \sigma(\beta x) + \beta x\,\sigma(\beta x)(1 - \sigma(\beta x))",
         text="x * sigmoid(beta * x)",
         text_grad="s + beta * x * s * (1 - s),  s = sigmoid(beta * x)",
-        properties=Properties("[-0.278, ∞)", False, True, False, False, True, "left"),
-        kernel=lambda x, beta, learnable: F.silu(x),
-        kernel_applies=lambda v: v["beta"] == 1 and not v["learnable"],
+        properties=Properties(output_range="[-0.278, ∞)", monotonic=False, smooth=True,
+                              zero_centered=False, bounded_above=False, bounded_below=True,
+                              saturates="left"),
         # an independent identity: x σ(βx) = silu(βx) / β
         torch_ref=lambda x, beta, learnable: F.silu(beta * x) / beta if beta else x / 2,
         torch_name="F.silu",
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -123,13 +130,15 @@ register(
         r"\end{cases}",
         text="x * clamp(x + 3, 0, 6) / 6",
         text_grad="0 if x < -3, (2x + 3)/6 if |x| <= 3, 1 if x > 3",
-        properties=Properties("[-0.375, ∞)", False, False, False, False, True, "left"),
-        kernel=F.hardswish,
+        properties=Properties(output_range="[-0.375, ∞)", monotonic=False, smooth=False,
+                              zero_centered=False, bounded_above=False, bounded_below=True,
+                              saturates="left"),
+        fast=Fast(kernel=F.hardswish, inplace=True),
         torch_ref=F.hardswish,
         torch_name="F.hardswish",
         kinks=lambda: (-3.0, 3.0),
     )
-)
+)  # fmt: skip
 
 
 def _mish_grad(x: torch.Tensor) -> torch.Tensor:
@@ -148,12 +157,14 @@ register(
         latex_grad=r"f'(x) = \tanh(\mathrm{sp}(x)) + x\,\sigma(x)\,\mathrm{sech}^2(\mathrm{sp}(x))",
         text="x * tanh(softplus(x))",
         text_grad="tanh(sp(x)) + x * sigmoid(x) * (1 - tanh(sp(x))^2)",
-        properties=Properties("[-0.309, ∞)", False, True, False, False, True, "left"),
-        kernel=F.mish,
+        properties=Properties(output_range="[-0.309, ∞)", monotonic=False, smooth=True,
+                              zero_centered=False, bounded_above=False, bounded_below=True,
+                              saturates="left"),
+        fast=Fast(kernel=F.mish, inplace=True),
         torch_ref=F.mish,
         torch_name="F.mish",
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -174,15 +185,17 @@ register(
         latex_grad=r"f'(x) = \sigma(\beta x)",
         text="log(1 + exp(beta * x)) / beta   (x where beta * x > threshold)",
         text_grad="sigmoid(beta * x)   (1 where beta * x > threshold)",
-        properties=Properties("(0, ∞)", True, True, False, False, True, "left"),
-        kernel=F.softplus,
+        properties=Properties(output_range="(0, ∞)", monotonic=True, smooth=True,
+                              zero_centered=False, bounded_above=False, bounded_below=True,
+                              saturates="left"),
+        fast=Fast(kernel=F.softplus),
         torch_ref=F.softplus,
         torch_name="F.softplus",
         # where the linear branch takes over f' jumps by σ(-threshold) ≈ 2e-9: no gradient test
         # straddles it
         kinks=lambda beta, threshold: (threshold / beta,),
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -195,9 +208,11 @@ register(
         latex_grad=r"f'(x) = 1 - \sigma(x)",
         text="-log(1 + exp(-x))",
         text_grad="1 - sigmoid(x)",
-        properties=Properties("(-∞, 0)", True, True, False, True, False, "right"),
-        kernel=F.logsigmoid,
+        properties=Properties(output_range="(-∞, 0)", monotonic=True, smooth=True,
+                              zero_centered=False, bounded_above=True, bounded_below=False,
+                              saturates="right"),
+        fast=Fast(kernel=F.logsigmoid),
         torch_ref=F.logsigmoid,
         torch_name="F.logsigmoid",
     )
-)
+)  # fmt: skip

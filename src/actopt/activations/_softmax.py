@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from ._registry import register
-from ._spec import ActivationSpec, Param, Properties
+from ._spec import ActivationSpec, Fast, Param, Properties
 
 __all__: list[str] = []
 
@@ -54,12 +54,14 @@ register(
         r"Jv = s \odot (v - \langle s, v\rangle)",
         text="exp(x_i) / sum_j exp(x_j)",
         text_grad="J v = s * (v - <s, v>),  s = softmax(x)",
-        properties=Properties("(0, 1)", True, True, False, True, True, "both"),
-        kernel=lambda x, dim: F.softmax(x, dim),
+        properties=Properties(output_range="(0, 1)", monotonic=True, smooth=True,
+                              zero_centered=False, bounded_above=True, bounded_below=True,
+                              saturates="both"),
+        fast=Fast(kernel=lambda x, dim: F.softmax(x, dim)),
         torch_ref=lambda x, dim: F.softmax(x, dim),
         torch_name="F.softmax",
     )
-)
+)  # fmt: skip
 
 register(
     ActivationSpec(
@@ -75,9 +77,11 @@ register(
         latex_grad=r"J = I - \mathbf{1} s^\top,\quad Jv = v - \langle s, v\rangle",
         text="x_i - log(sum_j exp(x_j))",
         text_grad="J v = v - <s, v>;  Jᵀ g = g - s * sum(g)",
-        properties=Properties("(-∞, 0)", True, True, False, True, False, "left"),
-        kernel=lambda x, dim: F.log_softmax(x, dim),
+        properties=Properties(output_range="(-∞, 0)", monotonic=True, smooth=True,
+                              zero_centered=False, bounded_above=True, bounded_below=False,
+                              saturates="left"),
+        fast=Fast(kernel=lambda x, dim: F.log_softmax(x, dim)),
         torch_ref=lambda x, dim: F.log_softmax(x, dim),
         torch_name="F.log_softmax",
     )
-)
+)  # fmt: skip

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["ActivationSpec", "Param", "Properties"]
+__all__ = ["ActivationSpec", "Fast", "Param", "Properties"]
 
 Fn = Callable[..., torch.Tensor]
 
@@ -80,12 +80,12 @@ class Param:
         return v
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Properties:
     """What the textbook says about an activation, at its default parameters.
 
-    Each claim is checked numerically against ``fn``/``grad`` by the test-suite
-    (see :mod:`actopt.activations._measure`).
+    Each claim is checked numerically against ``fn``/``grad`` by the test-suite, with the
+    measurements the auditor uses (:mod:`actopt.audit`).
     """
 
     output_range: str
@@ -95,6 +95,30 @@ class Properties:
     bounded_above: bool
     bounded_below: bool
     saturates: str  # where |f'| vanishes for large |x|: "none", "left", "right" or "both"
+
+
+@dataclass(frozen=True)
+class Fast:
+    """How an activation's module runs fast; none of it changes what it computes.
+
+    Without any of these the module runs the generic custom autograd Function: ``fn`` forward,
+    the hand-derived ``grad`` backward.
+    """
+
+    # the fastest correct torch implementation, kernel(x, **params), used by the module
+    kernel: Fn | None = None
+    applies: Callable[[Mapping[str, Any]], bool] | None = None  # kernel fits these values?
+    takes_tensors: bool = False  # kernel accepts trainable params as tensors (prelu)
+    train_kernel: Fn | None = None  # a different kernel in training mode (rrelu's random slope)
+    # a forward with no autograd that the custom Function may use instead of fn
+    forward: Fn | None = None
+    # f' and every ∂f/∂p from one shared computation, grads(x, **params) -> (f'(x), {p: ∂f/∂p});
+    # backward uses it to evaluate shared terms once (it may work in place on its own
+    # temporaries: double backward uses grad/param_grads instead)
+    grads: Callable[..., tuple[torch.Tensor, dict[str, torch.Tensor]]] | None = None
+    # the kernels also take inplace=True and then overwrite x (torch's in-place kernels, which
+    # autograd differentiates): what Activation(spec, inplace=True) uses
+    inplace: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,18 +146,7 @@ class ActivationSpec:
     values: Mapping[str, Any] = field(default_factory=dict)  # bound values, filled by __post_init__
     # ∂f/∂p for every trainable parameter p, elementwise: param_grads[p](x, **params)
     param_grads: Mapping[str, Fn] = field(default_factory=dict)
-    # optional: f' and every ∂f/∂p from one shared computation, grads(x, **params) ->
-    # (f'(x), {p: ∂f/∂p}); backward uses it when given, to evaluate shared terms once (it may
-    # work in place on its own temporaries: double backward uses grad/param_grads instead)
-    grads: Callable[..., tuple[torch.Tensor, dict[str, torch.Tensor]]] | None = None
-    # a forward with no autograd that the custom Function may use instead of fn (faster)
-    fast_fn: Fn | None = None
-    # the fastest correct torch implementation, kernel(x, **params), used by the module; None
-    # means the generic custom autograd Function (forward ``fn``, backward ``grad``) is used
-    kernel: Fn | None = None
-    kernel_applies: Callable[[Mapping[str, Any]], bool] | None = None
-    kernel_takes_tensors: bool = False  # kernel accepts trainable params as tensors (prelu)
-    train_kernel: Fn | None = None  # a different kernel in training mode (rrelu's random slope)
+    fast: Fast = Fast()  # how the module runs fast (torch's kernel, a fused backward, …)
     # an independent torch implementation for the tests, and its name for the catalog table
     torch_ref: Fn | None = None
     torch_name: str = ""

@@ -1,11 +1,22 @@
-"""A bench grid: datasets × models × activations × optimizers × seeds, from TOML or flags.
+"""A bench grid: datasets × models × activations × optimizers × seeds, from TOML, flags or Python.
 
-Every key is checked (an unknown one is named with the allowed ones) and every run it expands
-to is validated as a ``RunSpec`` before anything trains, so a typo fails in milliseconds.
+``grid_with_overrides(base, **flags)`` is the one way in: ``base`` is a TOML file's table (or a
+dict), ``flags`` the command line's values (None: not given). Every key is checked (an unknown
+one is named with the allowed ones) and the grid is expanded once, into canonical ``RunSpec``\\ s
+validated before anything trains, so a typo fails in milliseconds.
+
+One set of defaults, for flags, files and Python alike (``DEFAULT_GRID``, the main job): each key
+nobody gave takes its value there, and a run field given nowhere takes ``RunSpec``'s. The
+baseline, unless given, is relu with the first optimizer when relu is in the grid, else the
+first configuration.
+
+One meaning of ``lr``: an ``[[opt]]`` entry's ``lr`` is that optimizer's; a top-level ``lr``
+(the TOML key, or ``--lr``) is one lr for every optimizer of the grid, replacing the entries'
+own; with neither, an optimizer runs at its default. A file giving both is refused, and a flag
+replaces the file's top-level key of the same name, as every flag does.
 
 ```toml
 data = ["mnist1d"]
-model = ["mlp"]
 act = ["relu", "tanh", "x*tanh(softplus(x))"]
 seeds = 3
 epochs = 20
@@ -23,33 +34,39 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import tomllib
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # the same parser, as a package, before Python 3.11
+    import tomli as tomllib
 
-from ..train import RunSpec
+if TYPE_CHECKING:
+    from ..train import RunSpec
 
-__all__ = ["DEFAULT_GRID", "Grid", "OptConfig", "grid_from_dict", "load_grid", "opt_label"]
+__all__ = [
+    "DEFAULT_GRID",
+    "Grid",
+    "grid_from_dict",
+    "grid_with_overrides",
+    "load_grid",
+    "read_grid",
+]
 
-
-def opt_label(name: str, params: dict) -> str:
-    """``adam`` or ``momentum(momentum=0.95)``: how configs are named in grids and reports."""
-    extra = ",".join(f"{k}={v}" for k, v in sorted(params.items()))
-    return name + (f"({extra})" if extra else "")
-
-
-@dataclass(frozen=True)
-class OptConfig:
-    name: str
-    lr: float | None = None  # None: the optimizer's default (or the tuned one)
-    params: dict = field(default_factory=dict)
-
-    @property
-    def label(self) -> str:
-        return opt_label(self.name, self.params)
-
+# the main job, and the defaults of every grid: MNIST-1D (no download), a 2×256 MLP, seven
+# activations, Adam, 3 seeds, 15 epochs, diagnostics on
+DEFAULT_GRID: dict[str, Any] = dict(
+    data=["mnist1d"], model=["mlp"],
+    act=["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "swish"],
+    # MNIST-1D's published lr: at Adam's default 1e-3 the MLP is still at 55-61% after 50 epochs
+    opt=[{"name": "adam", "lr": 1e-2}],
+    seeds=3, epochs=15, batch_size=128, width=256, depth=2, diagnostics=True,
+    target_acc=0.5,  # for epochs_to_target / time_to_target_s
+    tune=False, tune_points=5, download=True,
+)  # fmt: skip
 
 # keys that go straight into every RunSpec (one value for the whole grid)
 _RUN_KEYS = ("depth", "width", "init", "norm", "dropout", "batch_size", "epochs", "steps",
@@ -61,155 +78,204 @@ _GRID_KEYS = ("data", "model", "act", "opt", "seeds", "lr", "tune", "tune_points
 
 @dataclass(frozen=True)
 class Grid:
-    data: tuple[str, ...] = ("mnist1d",)
-    model: tuple[str, ...] = ("mlp",)
-    act: tuple[str, ...] = ("relu",)
-    opt: tuple[OptConfig, ...] = (OptConfig("adam"),)
-    seeds: tuple[int, ...] = (0, 1, 2)
-    run: dict = field(default_factory=dict)  # the shared RunSpec fields
-    tune: bool = False  # per (activation, optimizer) lr search on the validation split
+    """A grid expanded once: canonical configs, and every run (configs × seeds)."""
+
+    configs: tuple[RunSpec, ...]  # one per (data, model, act, opt), at the first seed
+    seeds: tuple[int, ...]
+    runs: tuple[RunSpec, ...]  # configs × seeds
+    tune: bool = False  # per config, an lr search on the validation split first
     tune_points: int = 5
     target_acc: float | None = None  # for epochs_to_target / time_to_target_s
-    baseline: str | None = None  # "act/opt" label to compare every config against
+    baseline: str | None = None  # the config label every config is compared against
     data_dir: str | None = None  # where image datasets live (not part of a run's identity)
     download: bool = True
+    asked: dict = field(default_factory=dict)  # the grid as given, defaults filled in
 
-    def runs(self, lrs: dict[tuple, float] | None = None) -> list[RunSpec]:
-        """Every run of the grid; ``lrs`` maps (data, model, act, opt label) → a tuned lr."""
+    @property
+    def datasets(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.data for c in self.configs))
+
+    @staticmethod
+    def key(spec: RunSpec) -> str:
+        """``data/model/act/opt``: one config, whatever its seed and lr."""
+        return f"{spec.data}/{spec.model}/{spec.label}"
+
+    def tuning_runs(self) -> dict[str, list[RunSpec]]:
+        """Per config: ``tune_points`` lrs half a decade apart around its lr, at its seed."""
+        half = (self.tune_points - 1) / 2
+        return {
+            self.key(c): [
+                c.replace(lr=c.lr * 10 ** ((k - half) / 2)) for k in range(self.tune_points)
+            ]
+            for c in self.configs
+        }
+
+    def final_runs(self, chosen: dict[str, RunSpec]) -> list[RunSpec]:
+        """Every run, each config at its chosen (tuned) spec where it has one."""
         out = []
-        for data in self.data:
-            for model in self.model:
-                for act in self.act:
-                    for opt in self.opt:
-                        lr = (lrs or {}).get((data, model, act, opt.label), opt.lr)
-                        for seed in self.seeds:
-                            out.append(self.spec(data, model, act, opt, lr, seed))
-        return out
-
-    def spec(self, data: str, model: str, act: str, opt: OptConfig, lr, seed: int) -> RunSpec:
-        return RunSpec(data=data, model=model, act=act, opt=opt.name, lr=lr,
-                       opt_params=opt.params, seed=seed, **self.run)  # fmt: skip
-
-    def tuning_runs(self) -> dict[tuple, list[RunSpec]]:
-        """Per (data, model, act, opt): the lr grid, one seed (the first), judged on val."""
-        from .. import optim
-
-        out = {}
-        for data in self.data:
-            for model in self.model:
-                for act in self.act:
-                    for opt in self.opt:
-                        centre = opt.lr or optim.spec(opt.name).defaults["lr"]
-                        half = (self.tune_points - 1) / 2
-                        lrs = [centre * 10 ** ((k - half) / 2) for k in range(self.tune_points)]
-                        key = (data, model, act, opt.label)
-                        out[key] = [self.spec(data, model, act, opt, lr, self.seeds[0])
-                                    for lr in lrs]  # fmt: skip
+        for config in self.configs:
+            base = chosen.get(self.key(config), config)
+            out += [base.replace(seed=s) for s in self.seeds]
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["opt"] = [asdict(o) for o in self.opt]
-        return d
+        return dict(self.asked)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, default=str)
 
 
-def _as_tuple(key: str, value: Any, kind: type) -> tuple:
-    values = value if isinstance(value, (list, tuple)) else [value]
-    for v in values:
-        if not isinstance(v, kind) or (isinstance(v, bool) and kind is not bool):
-            raise ValueError(f"{key}: expected {kind.__name__} values, got {v!r}")
-    if not values:
-        raise ValueError(f"{key}: needs at least one value")
-    return tuple(values)
-
-
-def _opt(entry: Any) -> OptConfig:
-    if isinstance(entry, str):
-        return OptConfig(entry)
-    if not isinstance(entry, dict) or "name" not in entry:
-        raise ValueError(f"opt: each entry is a name or a table with 'name', got {entry!r}")
-    entry = dict(entry)
-    name, lr = entry.pop("name"), entry.pop("lr", None)
-    return OptConfig(name, None if lr is None else float(lr), entry)
-
-
-def grid_from_dict(d: dict[str, Any]) -> Grid:
-    """A validated grid from a plain dict (a parsed TOML file or CLI flags)."""
-    unknown = sorted(set(d) - set(_GRID_KEYS) - set(_RUN_KEYS))
-    if unknown:
-        allowed = ", ".join(sorted((*_GRID_KEYS, *_RUN_KEYS)))
-        raise ValueError(f"unknown bench field(s) {', '.join(unknown)}; allowed: {allowed}")
-    kw: dict[str, Any] = {}
-    for key in ("data", "model", "act"):
-        if key in d:
-            kw[key] = _as_tuple(key, d[key], str)
-    if "opt" in d:
-        entries = d["opt"] if isinstance(d["opt"], list) else [d["opt"]]
-        kw["opt"] = tuple(_opt(e) for e in entries)
-        if "lr" in d:  # one lr for every optimizer that names none
-            kw["opt"] = tuple(o if o.lr is not None else OptConfig(o.name, float(d["lr"]), o.params)
-                              for o in kw["opt"])  # fmt: skip
-    elif "lr" in d:
-        kw["opt"] = (OptConfig("adam", float(d["lr"])),)
-    if "seeds" in d:
-        s = d["seeds"]
-        if isinstance(s, int) and not isinstance(s, bool):
-            if s < 1:
-                raise ValueError(f"seeds: must be >= 1, got {s}")
-            kw["seeds"] = tuple(range(s))
-        else:
-            kw["seeds"] = _as_tuple("seeds", s, int)
-    for key in ("tune", "download"):
-        if key in d:
-            if not isinstance(d[key], bool):
-                raise ValueError(f"{key}: must be true or false, got {d[key]!r}")
-            kw[key] = d[key]
-    if "tune_points" in d:
-        kw["tune_points"] = int(d["tune_points"])
-        if kw["tune_points"] < 2:
-            raise ValueError("tune_points: must be >= 2")
-    if "target_acc" in d:
-        t = float(d["target_acc"])
-        if not 0 < t <= 1 or math.isnan(t):
-            raise ValueError(f"target_acc: must be in (0, 1], got {d['target_acc']!r}")
-        kw["target_acc"] = t
-    for key in ("baseline", "data_dir"):
-        if key in d:
-            kw[key] = str(d[key])
-    kw["run"] = {k: d[k] for k in _RUN_KEYS if k in d}
-    grid = Grid(**kw)
-    try:
-        grid.runs()  # builds (and so validates) every run before anything trains
-    except ValueError as e:
-        raise ValueError(f"bench spec: {e}") from None
-    labels = {f"{a}/{o.label}" for a in grid.act for o in grid.opt}
-    if grid.baseline is not None and grid.baseline not in labels:
-        raise ValueError(f"baseline: {grid.baseline!r} is not a config of this grid; choose "
-                         f"from {', '.join(sorted(labels))}")  # fmt: skip
-    return grid
-
-
-def load_grid(path: str | Path) -> Grid:
-    """A grid from a TOML file (stdlib ``tomllib``: data, never code)."""
+def read_grid(path: str | Path) -> dict[str, Any]:
+    """A TOML file's table (``tomllib``: data, never code); ``ValueError`` names the file."""
     try:
         with open(path, "rb") as f:
-            d = tomllib.load(f)
+            return tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise ValueError(f"{path}: not valid TOML ({e})") from None
     except OSError as e:
         raise ValueError(f"{path}: {e.strerror}") from None
-    return grid_from_dict(d)
 
 
-# the main job: MNIST-1D (no download), an MLP, seven activations, Adam, 3 seeds
-DEFAULT_GRID = dict(
-    data=["mnist1d"], model=["mlp"],
-    act=["identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "swish"],
-    # MNIST-1D's published lr: at Adam's default 1e-3 the MLP is still at 55-61% after 50 epochs
-    opt=[{"name": "adam", "lr": 1e-2}],
-    seeds=3, epochs=15, batch_size=128, width=256, depth=2, diagnostics=True,
-    target_acc=0.5, baseline="relu/adam",
-)  # fmt: skip
+def load_grid(path: str | Path, **flags: Any) -> Grid:
+    """The grid of a TOML file (and flags on top)."""
+    return grid_with_overrides(read_grid(path), **flags)
+
+
+def grid_from_dict(d: dict[str, Any]) -> Grid:
+    """The grid of a plain dict (a parsed TOML file): ``grid_with_overrides(d)``."""
+    return grid_with_overrides(d)
+
+
+def grid_with_overrides(base: dict[str, Any], **flags: Any) -> Grid:
+    """The grid of ``base`` (a TOML table or dict) with ``flags`` on top, defaults filled in.
+
+    ``flags`` take the top-level keys (``data``, ``act``, ``opt`` as lists of names, ``seeds``,
+    ``epochs``, ``lr``, …); a None flag was not given.
+
+    >>> g = grid_with_overrides({"act": ["relu", "silu"]}, opt=["heavy_ball"], seeds=2)
+    >>> [c.label for c in g.configs], g.baseline, len(g.runs)      # doctest: +SKIP
+    (['relu/momentum', 'swish/momentum'], 'relu/momentum', 4)
+    """
+    keys = (*_GRID_KEYS, *_RUN_KEYS)
+    for source, d in (("bench field", base), ("flag", flags)):
+        unknown = sorted(set(d) - set(keys))
+        if unknown:
+            raise ValueError(
+                f"unknown {source}(s) {', '.join(unknown)}; allowed: {', '.join(sorted(keys))}"
+            )
+    given = {**base, **{k: v for k, v in flags.items() if v is not None}}
+    own_lr = [
+        e.get("name") for e in _entries(base.get("opt", [])) if isinstance(e, dict) and "lr" in e
+    ]
+    if base.get("lr") is not None and own_lr:
+        raise ValueError(f"lr: given at the top level (one lr for every optimizer) and for "
+                         f"{', '.join(map(str, own_lr))} in [[opt]]: keep one")  # fmt: skip
+    d = {**DEFAULT_GRID, **given}
+    seeds = _seeds(d["seeds"])
+    configs, spelt = _configs(d)
+    by_seed = [c.replace(seed=s) for c in configs for s in seeds]
+    target = d.get("target_acc")
+    if target is not None and (_not_number(target) or not 0 < target <= 1):
+        raise ValueError(f"target_acc: must be in (0, 1], got {target!r}")
+    tune_points = d["tune_points"]
+    if _not_number(tune_points) or tune_points != int(tune_points) or tune_points < 2:
+        raise ValueError(f"tune_points: must be an integer >= 2, got {tune_points!r}")
+    for key in ("tune", "download"):
+        if not isinstance(d[key], bool):
+            raise ValueError(f"{key}: must be true or false, got {d[key]!r}")
+    baseline = _baseline(d.get("baseline"), configs, spelt)
+    asked = {**d, "seeds": list(seeds), "baseline": baseline}
+    return Grid(
+        configs=configs, seeds=seeds, runs=tuple(by_seed), tune=d["tune"],
+        tune_points=int(tune_points), target_acc=None if target is None else float(target),
+        baseline=baseline, data_dir=None if d.get("data_dir") is None else str(d["data_dir"]),
+        download=d["download"], asked=json.loads(json.dumps(asked, default=str)),
+    )  # fmt: skip
+
+
+# -- the pieces ------------------------------------------------------------------------------
+
+
+def _not_number(v: Any) -> bool:
+    return isinstance(v, bool) or not isinstance(v, (int, float)) or math.isnan(v)
+
+
+def _names(key: str, value: Any) -> list[str]:
+    values = value if isinstance(value, (list, tuple)) else [value]
+    if not values:
+        raise ValueError(f"{key}: needs at least one value")
+    for v in values:
+        if not isinstance(v, str):
+            raise ValueError(f"{key}: expected names, got {v!r}")
+    return list(values)
+
+
+def _entries(opt: Any) -> list[Any]:
+    return opt if isinstance(opt, (list, tuple)) else [opt]
+
+
+def _seeds(value: Any) -> tuple[int, ...]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 1:
+            raise ValueError(f"seeds: must be >= 1, got {value}")
+        return tuple(range(value))
+    seeds = _entries(value)
+    if not seeds or any(isinstance(s, bool) or not isinstance(s, int) for s in seeds):
+        raise ValueError(f"seeds: a count or a list of integers, got {value!r}")
+    return tuple(dict.fromkeys(seeds))
+
+
+def _optimizers(d: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each ``[[opt]]`` entry as RunSpec fields, with the one lr rule applied."""
+    out, every = [], d.get("lr")  # a top-level lr: every optimizer's
+    for entry in _entries(d["opt"]):
+        if isinstance(entry, str):
+            entry = {"name": entry}
+        if not isinstance(entry, dict) or "name" not in entry:
+            raise ValueError(f"opt: each entry is a name or a table with 'name', got {entry!r}")
+        params = dict(entry)
+        name, lr = params.pop("name"), params.pop("lr", None)
+        out.append({"opt": name, "lr": lr if every is None else every, "opt_params": params})
+    return out
+
+
+def _configs(d: dict[str, Any]) -> tuple[tuple[RunSpec, ...], dict[str, str]]:
+    """Every (data, model, act, opt) as a canonical spec, and each config's label as the grid
+    spells it (``silu/adam``) → its canonical label (``swish/adam``). The grid-wide fields and
+    each optimizer entry are validated once, then only what each config changes."""
+    from ..train import RunSpec
+
+    datas, models, acts = (_names(k, d[k]) for k in ("data", "model", "act"))
+    opts = _optimizers(d)
+    try:
+        first = RunSpec(**{k: d[k] for k in _RUN_KEYS if k in d}, data=datas[0], model=models[0],
+                        act=acts[0], **opts[0])  # fmt: skip
+        by_opt = [first] + [first.replace(**o) for o in opts[1:]]
+        configs, spelt = {}, {}
+        for data in datas:
+            for model in models:
+                for act in acts:
+                    for fields, o in zip(opts, by_opt, strict=True):
+                        c = o.replace(data=data, model=model, act=act)
+                        configs.setdefault(c.run_id, c)  # silu and swish: one config
+                        spelt.setdefault(f"{act}/{_opt_spelling(fields)}", c.label)
+    except ValueError as e:
+        raise ValueError(f"bench spec: {e}") from None
+    return tuple(configs.values()), spelt
+
+
+def _opt_spelling(fields: dict[str, Any]) -> str:
+    extra = ",".join(f"{k}={v}" for k, v in sorted(fields["opt_params"].items()))
+    return fields["opt"] + (f"({extra})" if extra else "")
+
+
+def _baseline(given: Any, configs: tuple[RunSpec, ...], spelt: dict[str, str]) -> str:
+    """The baseline's canonical label: given as a config's label or as the grid spells it."""
+    labels = list(dict.fromkeys(c.label for c in configs))
+    if given is None:
+        return next((label for label in labels if label.startswith("relu/")), labels[0])
+    label = str(given) if str(given) in labels else spelt.get(str(given))
+    if label is None:
+        raise ValueError(f"baseline: {given!r} is not a config of this grid; choose from "
+                         f"{', '.join(labels)}")  # fmt: skip
+    return label

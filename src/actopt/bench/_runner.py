@@ -14,15 +14,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any
 
 from ..train import RunResult, RunSpec, load_data
 from ._grid import Grid
 from ._store import Store
 
-__all__ = ["BenchError", "BenchInterrupted", "Summary", "run_grid"]
+__all__ = ["BenchError", "BenchInterrupted", "Summary", "run_grid", "run_specs"]
 
 
 class BenchError(RuntimeError):
@@ -59,7 +61,8 @@ def _work(spec: dict, data_dir: str | None, download: bool) -> dict:
     from ..train import run
 
     started = time.time()
-    result = run(RunSpec.from_dict(spec), data_dir=data_dir, download=download)
+    # the driver validated this spec when the grid was made: taken as it is
+    result = run(RunSpec.from_canonical(spec), data_dir=data_dir, download=download)
     return {"result": result.to_dict(), "started": started}
 
 
@@ -148,14 +151,18 @@ def _ray_work(spec: dict, data_dir: str | None, download: bool, threads: int) ->
 # -- the driver ------------------------------------------------------------------------------
 
 
-def _preflight(grid: Grid) -> None:
+def _preflight(specs: Sequence[RunSpec], data_dir: str | None, download: bool) -> None:
     """Load every file-backed dataset once (downloading if needed) so a missing one fails
     before any run. Generated ones (mnist1d, the toys) cannot be missing and are skipped."""
-    for name in (d for d in grid.data if d in ("mnist", "fashion-mnist")):
+    from .. import data
+
+    for spec in {s.data: s for s in specs}.values():
+        if not data.spec(spec.data).needs_files:
+            continue
         try:
-            load_data(RunSpec(data=name), grid.data_dir, quiet=False, download=grid.download)
+            load_data(spec, data_dir, quiet=False, download=download)
         except Exception as e:
-            raise BenchError(f"dataset {name}: {e}") from None
+            raise BenchError(f"dataset {spec.data}: {e}") from None
 
 
 class _Interrupts:
@@ -180,10 +187,41 @@ class _Interrupts:
             signal.signal(signal.SIGINT, self.previous)
 
 
+@dataclass
+class _Session:
+    """What one driver holds while it trains: the store, the backend, Ctrl-C, where data lives."""
+
+    store: Store
+    backend: Any
+    stop: _Interrupts
+    capacity: int  # runs in flight at once
+    data_dir: str | None
+    download: bool
+
+
+@contextmanager
+def _session(
+    out: str | Path, backend: str, workers: int | None, address: str | None, n_total: int,
+    data_dir: str | None, download: bool,
+) -> Iterator[_Session]:  # fmt: skip
+    cores = os.cpu_count() or 1
+    workers = max(1, min(workers or cores, max(n_total, 1)))
+    threads = max(1, cores // workers)
+    with Store(out) as store, _Interrupts() as stop:
+        engine = (
+            RayBackend(address, threads) if backend == "ray" else LocalBackend(workers, threads)
+        )
+        try:
+            yield _Session(store, engine, stop, workers, data_dir, download)
+        finally:
+            engine.stop()
+
+
 def _execute(
-    specs: Sequence[RunSpec], role: str, grid: Grid, store: Store, backend, summary: Summary,
-    on_done: Callable[[RunSpec, RunResult | None], None], stop: _Interrupts, capacity: int,
+    specs: Sequence[RunSpec], role: str, session: _Session, summary: Summary,
+    on_done: Callable[[RunSpec, RunResult | None], None],
 ) -> Iterator[RunResult]:  # fmt: skip
+    store, backend, stop, capacity = session.store, session.backend, session.stop, session.capacity
     finished = store.finished()
     todo = [s for s in specs if s.run_id not in finished]
     summary.skipped += len(specs) - len(todo)
@@ -193,7 +231,7 @@ def _execute(
         while queue and len(backend.in_flight()) < capacity and not stop.hit:
             spec = queue.pop(0)
             if store.claim(spec.run_id):
-                backend.submit(spec, grid.data_dir, grid.download)
+                backend.submit(spec, session.data_dir, session.download)
             else:
                 summary.skipped += 1  # finished or held by another runner meanwhile
                 on_done(spec, None)
@@ -226,7 +264,7 @@ def _interrupt(backend, store: Store, role: str, summary: Summary) -> None:
     raise BenchInterrupted(f"interrupted: {len(flying)} run(s) in flight marked interrupted")
 
 
-def _choose_lr(results: list[RunResult]) -> tuple[float | None, list[dict]]:
+def _choose(results: list[RunResult]) -> tuple[RunSpec | None, list[dict]]:
     """The tuning run with the best validation accuracy (then loss); never test data."""
     table = [{"lr": r.spec.lr, "status": r.status, "val_acc": r.final.get("val_acc"),
               "val_loss": r.final.get("val_loss")} for r in results]  # fmt: skip
@@ -234,7 +272,43 @@ def _choose_lr(results: list[RunResult]) -> tuple[float | None, list[dict]]:
     if not ok:
         return None, table
     best = max(ok, key=lambda r: (r.final["val_acc"], -r.final["val_loss"]))
-    return best.spec.lr, table
+    return best.spec, table
+
+
+def run_specs(
+    specs: Sequence[RunSpec],
+    out: str | Path,
+    *,
+    role: str = "run",
+    backend: str = "local",
+    workers: int | None = None,
+    address: str | None = None,
+    data_dir: str | None = None,
+    download: bool = True,
+    on_start: Callable[[int], None] | None = None,
+    on_done: Callable[[RunSpec, RunResult | None], None] | None = None,
+) -> Summary:
+    """Train every spec not yet finished in ``out``'s store, as the bench does: cached (a
+    finished run is never trained again), resumable, shared with other runners through claims,
+    on a local process pool or Ray. Read the results back with ``Store(out)`` or ``load(out)``.
+
+    >>> from actopt.train import RunSpec
+    >>> specs = [RunSpec(data="moons", act=a, epochs=2, seed=s) for a in ("relu", "tanh")
+    ...          for s in range(3)]
+    >>> run_specs(specs, "out").trained                   # doctest: +SKIP
+    6
+    """
+    t0 = time.time()
+    specs = list(dict.fromkeys(specs))  # one run per run_id, in order
+    _preflight(specs, data_dir, download)
+    summary = Summary(total=len(specs))
+    notify = on_done or (lambda spec, result: None)
+    with _session(out, backend, workers, address, len(specs), data_dir, download) as session:
+        if on_start:
+            on_start(len(specs))
+        list(_execute(specs, role, session, summary, notify))
+    summary.wall_s = time.time() - t0
+    return summary
 
 
 def run_grid(
@@ -249,41 +323,32 @@ def run_grid(
 ) -> Summary:
     """Train every run of ``grid`` not yet in ``out``'s store; returns what happened."""
     t0 = time.time()
-    _preflight(grid)
-    cores = os.cpu_count() or 1
+    _preflight(grid.runs, grid.data_dir, grid.download)
     tuning = grid.tuning_runs() if grid.tune else {}
-    final_count = len(grid.runs())
-    n_total = final_count + sum(len(v) for v in tuning.values())
+    n_total = len(grid.runs) + sum(len(v) for v in tuning.values())
     summary = Summary(total=n_total)
-    workers = max(1, min(workers or cores, n_total))
-    threads = max(1, cores // workers)
     notify = on_done or (lambda spec, result: None)
-    with Store(out) as store, _Interrupts() as stop:
+    with _session(out, backend, workers, address, n_total, grid.data_dir, grid.download) as session:
+        store = session.store
         store.set_meta("grid", grid.to_dict())
         if on_start:
             on_start(n_total)
-        engine = (
-            RayBackend(address, threads) if backend == "ray" else LocalBackend(workers, threads)
-        )
-        try:
-            lrs: dict[tuple, float] = {}
-            if tuning:
-                flat = [s for specs in tuning.values() for s in specs]
-                list(_execute(flat, "tune", grid, store, engine, summary, notify, stop, workers))
-                rows = {r["run_id"]: r for r in store.rows("tune")}
-                choice = {}
-                for key, specs in tuning.items():
-                    results = [Store.result(rows[s.run_id]) for s in specs if s.run_id in rows]
-                    lr, table = _choose_lr(results)
-                    if lr is not None:
-                        lrs[key] = lr
-                    choice["/".join(key)] = {"lr": lr, "candidates": table}
-                store.set_meta("tuning", choice)
-                summary.tuning = choice
-            runs = grid.runs(lrs)
-            store.set_meta("run_ids", [s.run_id for s in runs])
-            list(_execute(runs, "run", grid, store, engine, summary, notify, stop, workers))
-        finally:
-            engine.stop()
+        runs = list(grid.runs)
+        if tuning:
+            flat = [s for specs in tuning.values() for s in specs]
+            list(_execute(flat, "tune", session, summary, notify))
+            rows = {r["run_id"]: r for r in store.rows("tune")}
+            chosen, choice = {}, {}
+            for key, specs in tuning.items():
+                results = [Store.result(rows[s.run_id]) for s in specs if s.run_id in rows]
+                best, table = _choose(results)
+                if best is not None:
+                    chosen[key] = best
+                choice[key] = {"lr": best.lr if best else None, "candidates": table}
+            store.set_meta("tuning", choice)
+            summary.tuning = choice
+            runs = grid.final_runs(chosen)
+        store.set_meta("run_ids", [s.run_id for s in runs])
+        list(_execute(runs, "run", session, summary, notify))
     summary.wall_s = time.time() - t0
     return summary

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._grid import opt_label
 from ._store import Store
 
 __all__ = ["ALPHA", "config_label", "leaderboard", "load", "to_frame"]
@@ -24,10 +23,20 @@ _METRICS = (
 )  # fmt: skip
 
 
-def config_label(spec: dict) -> str:
-    """``act/opt`` — the grid's own label for a config (seed and lr aside)."""
-    act = spec["act"] if isinstance(spec["act"], str) else ",".join(spec["act"])
-    return f"{act}/{opt_label(spec['opt'], spec['opt_params'])}"
+def _opt_label(row: dict) -> str:
+    """The optimizer's label as stored with the run; a row from before labels were kept is
+    named by its optimizer and every hyper-parameter it stored."""
+    if row.get("opt_label"):
+        return row["opt_label"]
+    spec = row["spec"]
+    extra = ",".join(f"{k}={v}" for k, v in sorted(spec["opt_params"].items()))
+    return spec["opt"] + (f"({extra})" if extra else "")
+
+
+def config_label(row: dict) -> str:
+    """``act/opt`` — the grid's own label for a stored run's config (seed and lr aside)."""
+    act = row["spec"]["act"]
+    return f"{act if isinstance(act, str) else ','.join(act)}/{_opt_label(row)}"
 
 
 def _to_target(history: list[dict], target: float | None) -> tuple[float, float]:
@@ -49,7 +58,8 @@ def to_frame(rows: list[dict[str, Any]], target_acc: float | None = None) -> pd.
         for k, v in spec.items():
             rec[k] = json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v
         rec["act"] = spec["act"] if isinstance(spec["act"], str) else ",".join(spec["act"])
-        rec["config"] = config_label(spec)
+        rec["opt_label"] = _opt_label(row)
+        rec["config"] = config_label(row)
         for m in _METRICS:
             v = final.get(m)
             rec[m] = float(v) if isinstance(v, (int, float)) else math.nan

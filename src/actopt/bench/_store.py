@@ -4,6 +4,9 @@ A run is written in one transaction when it ends, so a crash loses only runs in 
 training, a runner *claims* a run (a row with its owner and a heartbeat); another runner skips
 claimed runs unless the claim is stale (owner process gone, or no heartbeat for a while), so two
 runners on one store train nothing twice.
+
+Each row also keeps its optimizer's label (``momentum(momentum=0.95)``: the hyper-parameters that
+differ from the defaults), so a report names configs without the optimizer registry.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..train import RunResult, RunSpec
+if TYPE_CHECKING:  # reading a store needs no training stack: train is imported where it runs
+    from ..train import RunResult
 
 __all__ = ["FINAL_STATUSES", "Store"]
 
@@ -29,13 +33,17 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, role TEXT NOT NULL, spec TEXT NOT NULL, status TEXT NOT NULL,
     final TEXT, history TEXT, diagnostics TEXT, timing TEXT, env TEXT, error TEXT,
-    started REAL, finished REAL, host TEXT, owner TEXT
+    started REAL, finished REAL, host TEXT, owner TEXT, opt_label TEXT
 );
 CREATE TABLE IF NOT EXISTS claims (
     run_id TEXT PRIMARY KEY, owner TEXT NOT NULL, host TEXT, pid INTEGER, heartbeat REAL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
+
+
+_COLUMNS = ("run_id", "role", "spec", "status", "final", "history", "diagnostics", "timing",
+            "env", "error", "started", "finished", "host", "owner", "opt_label")  # fmt: skip
 
 
 def _alive(pid: int) -> bool:
@@ -59,6 +67,9 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at checkpoints
         self.db.executescript(_SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(runs)")}
+        if "opt_label" not in columns:  # a store from before labels were kept
+            self.db.execute("ALTER TABLE runs ADD COLUMN opt_label TEXT")
         self.host = socket.gethostname()
         self.owner = f"{self.host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -78,13 +89,11 @@ class Store:
         return {r[0] for r in self.db.execute(q, FINAL_STATUSES)}
 
     def rows(self, role: str | None = None) -> list[dict[str, Any]]:
-        q = "SELECT run_id, role, spec, status, final, history, diagnostics, timing, env, error, "
-        q += "started, finished, host, owner FROM runs"
+        q = f"SELECT {', '.join(_COLUMNS)} FROM runs"
         args: tuple = ()
         if role:
             q, args = q + " WHERE role = ?", (role,)
-        cols = ("run_id", "role", "spec", "status", "final", "history", "diagnostics", "timing",
-                "env", "error", "started", "finished", "host", "owner")  # fmt: skip
+        cols = _COLUMNS
         out = []
         for row in self.db.execute(q + " ORDER BY finished", args):
             d = dict(zip(cols, row, strict=True))
@@ -95,10 +104,12 @@ class Store:
 
     @staticmethod
     def result(row: dict[str, Any]) -> RunResult:
-        """A stored row back as a ``RunResult``."""
+        """A stored row back as a ``RunResult`` (its spec was canonical when written)."""
+        from ..train import RunResult, RunSpec
+
         final = dict(row["final"] or {})
         return RunResult(
-            spec=RunSpec.from_dict(row["spec"]), status=row["status"], final=final,
+            spec=RunSpec.from_canonical(row["spec"]), status=row["status"], final=final,
             history=row["history"] or [], diagnostics=row["diagnostics"] or [],
             timing=row["timing"] or {}, env=row["env"] or {}, error=row["error"],
             diverged_step=final.get("diverged_step"),
@@ -167,10 +178,12 @@ class Store:
             result.run_id, role, json.dumps(d["spec"]), result.status, json.dumps(d["final"]),
             json.dumps(d["history"]), json.dumps(d["diagnostics"]), json.dumps(d["timing"]),
             json.dumps(d["env"]), result.error, started, time.time(), self.host, self.owner,
+            result.spec.opt_label,
         )  # fmt: skip
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            self.db.execute(f"INSERT OR REPLACE INTO runs VALUES ({','.join('?' * 14)})", row)
+            self.db.execute(f"INSERT OR REPLACE INTO runs ({', '.join(_COLUMNS)}) VALUES "
+                            f"({','.join('?' * len(_COLUMNS))})", row)  # fmt: skip
             self.db.execute("DELETE FROM claims WHERE run_id = ?", (result.run_id,))
             self.db.execute("COMMIT")
         except BaseException:

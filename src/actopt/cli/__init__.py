@@ -10,7 +10,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import _audit, _bench, _catalogs, _landscape, _train
+from .. import __version__
+from . import _audit, _bench, _catalogs, _landscape, _playground, _train
 from ._common import UsageError, err, parse_params, parse_value
 
 __all__ = ["build_parser", "main", "parse_params", "parse_value"]
@@ -22,8 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="A laboratory for activation functions and optimizers.",
         epilog="Run 'actopt COMMAND --help' for the options of a command.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (_bench, _catalogs, _train, _audit, _landscape):
+    for module in (_bench, _catalogs, _train, _audit, _landscape, _playground):
         module.add_parsers(sub)
     return parser
 

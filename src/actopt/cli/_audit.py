@@ -28,15 +28,15 @@ def _spec(target: str, params: dict):
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from actopt import activations as A
+    from actopt.audit import audit, plot_activation
 
     spec = _spec(args.target, parse_params(args.param))
     if spec.vector:
         raise UsageError(f"{spec.name} is vector-valued (softmax-like); audit element-wise ones")
-    report = A.audit(spec, timing=not args.no_timing)
+    report = audit(spec, timing=not args.no_timing)
     doc = report.to_dict()
     if args.train:
-        from actopt.train import compare_activations
+        from actopt.bench import compare_activations
 
         if not args.quiet:
             err.print("[dim]training MNIST-1D MLPs with the candidate and relu, 3 seeds each…[/]")
@@ -46,7 +46,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.plot:
         folder = Path(args.plot)
         folder.mkdir(parents=True, exist_ok=True)
-        doc["plot"] = str(A.plot_activation(spec, folder / "audit.png"))
+        doc["plot"] = str(plot_activation(spec, folder / "audit.png"))
     if args.json:
         print(json.dumps(doc, indent=2, default=str))
         return 0
@@ -74,10 +74,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_gallery(args: argparse.Namespace) -> int:
     from actopt import activations as A
+    from actopt.audit import write_gallery
 
     names = args.names or A.names()
     specs = [_spec(n, {}) for n in names]
-    written = A.write_gallery(specs, args.out)
+    written = write_gallery(specs, args.out)
     out.print(f"wrote {len(specs)} pictures, {written['gallery']} and {written['index']}")
     return 0
 

@@ -12,79 +12,46 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ._common import UsageError, err, out, parse_value
+from ._common import UsageError, err, out, parse_value, split_top_level
 
 __all__ = ["add_parsers", "print_leaderboard"]
 
 
 def _list(text: str | None) -> list[str] | None:
-    from ._train import split_top_level
-
     return split_top_level(text) if text else None
 
 
-def _grid_dict(args: argparse.Namespace) -> dict[str, Any]:
-    """The default grid (or the spec file), with every flag given on top."""
-    from actopt.bench import DEFAULT_GRID
+def _grid(args: argparse.Namespace):
+    """The grid of --spec FILE.toml (or the defaults) with the flags on top."""
+    from actopt.bench import grid_with_overrides, read_grid
 
-    if args.spec:
-        import tomllib
+    batch = args.batch_size
+    flags = dict(
+        data=_list(args.data), model=_list(args.model), act=_list(args.act), opt=_list(args.opt),
+        seeds=args.seeds, epochs=args.epochs, steps=args.steps, lr=args.lr,
+        batch_size=batch if batch in (None, "full") else parse_value(batch),
+        tune=args.tune or None, target_acc=args.target_acc, baseline=args.baseline,
+        data_dir=args.data_dir, download=False if args.no_download else None,
+    )  # fmt: skip
+    try:
+        return grid_with_overrides(read_grid(args.spec) if args.spec else {}, **flags)
+    except (ValueError, KeyError) as e:
+        raise UsageError(str(e).strip("\"'")) from None
 
-        try:
-            with open(args.spec, "rb") as f:
-                d = tomllib.load(f)
-        except (OSError, tomllib.TOMLDecodeError) as e:
-            raise UsageError(f"{args.spec}: {e}") from None
-    else:
-        d = dict(DEFAULT_GRID)
-    for key in ("data", "model", "act"):
-        if (values := _list(getattr(args, key))) is not None:
-            d[key] = values
-    if args.opt:
-        d["opt"] = _list(args.opt)
-        if d.get("baseline") and d["baseline"].split("/", 1)[1] not in d["opt"]:
-            d.pop("baseline")
-    if args.act and d.get("baseline") and d["baseline"].split("/", 1)[0] not in d["act"]:
-        d.pop("baseline")
-    for key in ("seeds", "epochs", "steps", "target_acc", "baseline", "data_dir"):
-        if (value := getattr(args, key, None)) is not None:
-            d[key] = value
-    if args.lr is not None:  # --lr wins over every optimizer's own lr
-        entries = d.get("opt", ["adam"])
-        d["opt"] = [{**({"name": o} if isinstance(o, str) else o), "lr": args.lr} for o in entries]
-    if args.batch_size is not None:
-        d["batch_size"] = (
-            args.batch_size if args.batch_size == "full" else parse_value(args.batch_size)
-        )
-    if args.tune:
-        d["tune"] = True
-    if args.no_download:
-        d["download"] = False
-    return d
+
+_VERDICT = {"better": "[green]better[/]", "worse": "[red]worse[/]", "tie": "[dim]tie[/]",
+            "baseline": "[bold]baseline[/]"}  # fmt: skip
 
 
 def print_leaderboard(board, title: str) -> None:
+    from actopt.report import LEADERBOARD
+
     table = Table(title=title)
-    for col in ("rank", "config", "test acc", "95% CI", "vs baseline", "p", "epochs→target",
-                "gen gap", "dead", "ok/runs"):  # fmt: skip
-        table.add_column(
-            col,
-            justify="left" if col in ("config", "vs baseline") else "right",
-            no_wrap=col == "config",
-        )
-    from actopt.report import fmt_num as num
-    from actopt.report import fmt_pct as pct
-
-    style = {"better": "[green]better[/]", "worse": "[red]worse[/]", "tie": "[dim]tie[/]",
-             "baseline": "[bold]baseline[/]", "": ""}  # fmt: skip
-
+    for c in LEADERBOARD:
+        table.add_column(c.title, justify=c.align, no_wrap=not c.wrap)
     for _, r in board.iterrows():
-        table.add_row(
-            num(r["rank"], ".0f"), escape(r["config"]), pct(r["test_acc"]),
-            f"{pct(r['ci_low'])}–{pct(r['ci_high'])}", style.get(r["vs_baseline"], ""),
-            num(r["p_value"], ".2g"), num(r["epochs_to_target"], ".1f"), num(r["gen_gap"], ".3f"),
-            pct(r["dead_fraction"]), f"{r['ok']}/{r['seeds']}",
-        )  # fmt: skip
+        cells = [(c, c.cell(r)) for c in LEADERBOARD]
+        table.add_row(*(_VERDICT.get(text, "") if c.verdict else escape(text) for c, text in cells))
     out.print(table)
 
 
@@ -107,12 +74,9 @@ def _report(folder: str, quiet: bool = False) -> Any:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from actopt.bench import BenchError, BenchInterrupted, grid_from_dict, run_grid
+    from actopt.bench import BenchError, BenchInterrupted, run_grid
 
-    try:
-        grid = grid_from_dict(_grid_dict(args))
-    except (ValueError, KeyError) as e:
-        raise UsageError(str(e).strip("\"'")) from None
+    grid = _grid(args)
     bar = Progress(
         TextColumn("bench"), BarColumn(), MofNCompleteColumn(),
         TextColumn("[red]{task.fields[failed]} failed[/]"), TimeRemainingColumn(),
@@ -186,7 +150,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         description="Without arguments: MNIST-1D (generated, no download), a 2×256 MLP, "
         "identity, sigmoid, tanh, relu, leaky_relu, elu and swish with Adam (lr 1e-2), 3 "
         "seeds, 15 epochs; prints the leaderboard with 95% CIs and writes OUT/report.html. "
-        "Flags (comma lists) or --spec FILE.toml change the grid. Finished runs are kept in "
+        "Flags (comma lists) and --spec FILE.toml change the grid; both start from these "
+        "defaults, and a flag replaces the file's key of the same name. Finished runs are kept in "
         "OUT/actopt.db (SQLite): running "
         "the same command again skips them, so an interrupted bench resumes.",
     )
@@ -203,7 +168,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--seeds", type=int, help="number of seeds")
     a("--epochs", type=int)
     a("--steps", type=int, help="a step budget instead of epochs")
-    a("--lr", type=float, help="one lr for every optimizer (default: each one's own)")
+    a("--lr", type=float,
+      help="one lr for every optimizer, replacing their own (default: each [[opt]] entry's "
+      "lr, else the optimizer's default)")  # fmt: skip
     a("--batch-size", help="k, 1 or full")
     a("--tune", action="store_true",
       help="first pick each (act, opt) lr on the validation split (5-point grid)")  # fmt: skip

@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.console import Console
 
-__all__ = ["UsageError", "err", "out", "parse_params", "parse_value"]
+__all__ = ["UsageError", "err", "out", "parse_params", "parse_value", "split_top_level"]
 
 # piped or captured output is not cut to 80 columns: tables stay one row per line for grep and
 # files (a terminal still gets its own width; $COLUMNS overrides both)
@@ -43,3 +43,15 @@ def parse_params(pairs: Sequence[str]) -> dict[str, Any]:
             raise UsageError(f"expected NAME=VALUE, got {pair!r}")
         params[key.strip()] = parse_value(value)
     return params
+
+
+def split_top_level(text: str) -> list[str]:
+    """Split on commas outside parentheses: ``relu,max(x, 0)`` → ``['relu', 'max(x, 0)']``."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]

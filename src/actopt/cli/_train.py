@@ -9,21 +9,9 @@ from typing import Any
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ._common import UsageError, err, out, parse_params, parse_value
+from ._common import UsageError, err, out, parse_params, parse_value, split_top_level
 
-__all__ = ["add_parsers", "split_top_level"]
-
-
-def split_top_level(text: str) -> list[str]:
-    """Split on commas outside parentheses: ``relu,max(x, 0)`` → ``['relu', 'max(x, 0)']``."""
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if ch == "," and depth == 0:
-            parts.append(text[start:i].strip())
-            start = i + 1
-    parts.append(text[start:].strip())
-    return [p for p in parts if p]
+__all__ = ["add_parsers"]
 
 
 def spec_from_args(args: argparse.Namespace):
@@ -83,9 +71,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _describe(spec) -> str:
-    act = spec.act if isinstance(spec.act, str) else ",".join(spec.act)
-    lr = spec.lr if spec.lr is not None else "default"
-    return f"{spec.data} · {spec.model} · {act} · {spec.opt} (lr {lr}) · seed {spec.seed}"
+    opt = f"{spec.opt_label} (lr {spec.lr})"
+    return f"{spec.data} · {spec.model} · {spec.act_label} · {opt} · seed {spec.seed}"
 
 
 def _print_summary(result) -> None:

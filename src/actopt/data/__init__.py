@@ -14,12 +14,15 @@ Image sets are read from ``--data-dir``, ``$ACTOPT_DATA`` or ``~/.cache/actopt``
 from ._dataset import Dataset
 from ._download import ChecksumError, DownloadError
 from ._idx import IDXError, parse_idx
-from ._registry import DatasetSpec, load, names, spec
+from ._registry import FILE_OPTIONS, DatasetSpec, load, names, spec
+from ._toys import TOYS
 from ._vision import MIRRORS, SHA256, data_dir
 
 __all__ = [
+    "FILE_OPTIONS",
     "MIRRORS",
     "SHA256",
+    "TOYS",
     "ChecksumError",
     "Dataset",
     "DatasetSpec",

@@ -13,7 +13,10 @@ from ._mnist1d import load_mnist1d
 from ._toys import TOYS, make_toy
 from ._vision import load_idx_dataset
 
-__all__ = ["DatasetSpec", "load", "names", "spec"]
+__all__ = ["FILE_OPTIONS", "DatasetSpec", "load", "names", "spec"]
+
+# where a file-backed dataset's files are and how they are fetched: never part of what a run is
+FILE_OPTIONS = ("data_dir", "download", "mirrors", "quiet")
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,9 @@ class DatasetSpec:
     make: Callable[..., tuple]  # options → (x_train, y_train, x_test, y_test)
     num_classes: int
     standardize: str  # default standardisation
+    # read from files (``data_dir``/``download``/``quiet`` options), which may be missing;
+    # False for the generated ones (mnist1d, the toys), which cannot be
+    needs_files: bool = False
     options: dict[str, Any] = field(default_factory=dict)  # keyword options of ``make``, defaults
 
     def __post_init__(self) -> None:
@@ -33,6 +39,11 @@ class DatasetSpec:
             if p.default is not inspect.Parameter.empty
         }
         object.__setattr__(self, "options", found)
+
+    @property
+    def run_options(self) -> dict[str, Any]:
+        """The options that change the data itself, with their defaults (not where files are)."""
+        return {k: v for k, v in self.options.items() if k not in FILE_OPTIONS}
 
 
 _REGISTRY: Registry[DatasetSpec] = Registry("dataset", "actopt.data.names()")
@@ -61,9 +72,9 @@ def _mnist1d(*, num_samples=5000, length=40, seed=42) -> tuple:
 
 
 _register(DatasetSpec("mnist", "Handwritten digits, 28×28, 60k/10k (LeCun et al.).",
-                      _idx_maker("mnist"), 10, "global"))  # fmt: skip
+                      _idx_maker("mnist"), 10, "global", needs_files=True))  # fmt: skip
 _register(DatasetSpec("fashion-mnist", "Zalando clothing, 28×28, 60k/10k (Xiao et al. 2017).",
-                      _idx_maker("fashion-mnist"), 10, "global"))  # fmt: skip
+                      _idx_maker("fashion-mnist"), 10, "global", needs_files=True))  # fmt: skip
 _register(DatasetSpec("mnist1d", "MNIST-1D signals, length 40, 4000/1000, generated locally.",
                       _mnist1d, 10, "feature"))  # fmt: skip
 _TOY_SUMMARY = {
@@ -112,7 +123,7 @@ def load(
             f"{s.name}: unknown option(s) {', '.join(unknown)}; allowed: {', '.join(s.options)}"
         )
     x, y, xt, yt = s.make(**options)
-    info = {k: v for k, v in options.items() if k not in ("data_dir", "mirrors", "quiet")}
+    info = {k: v for k, v in options.items() if k in s.run_options or k == "download"}
     return split_and_standardize(
         s.name, x, y, xt, yt,
         num_classes=s.num_classes,

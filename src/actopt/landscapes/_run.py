@@ -84,10 +84,8 @@ def run_optimizer(
     if noise < 0:
         raise ValueError(f"noise must be >= 0, got {noise}")
     spec = optim.spec(opt)
-    if lr is not None:
-        hyper["lr"] = lr
     w = torch.nn.Parameter(torch.tensor(start, dtype=torch.float64))
-    optimizer = spec.make([w], **hyper)
+    optimizer = spec.make([w], lr=lr, **hyper)  # lr=None: the optimizer's default
     noise_gen = torch.Generator().manual_seed(seed)
     f_star = fn.min_value if fn.min_value is not None else -math.inf
     points, losses, distances = [start], [float(fn(w.detach()))], []
@@ -113,7 +111,7 @@ def run_optimizer(
         function=fn.name,
         optimizer=spec.name,
         lr=optimizer.param_groups[0]["lr"],
-        hyper={k: v for k, v in hyper.items() if k != "lr"},
+        hyper=dict(hyper),
         points=points,
         losses=losses,
         distances=distances,

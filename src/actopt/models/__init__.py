@@ -14,15 +14,18 @@ from typing import Any
 from torch import nn
 
 from ._builders import ActSpec, cnn, linear, mlp
-from ._init import INITS, initialize
+from ._init import initialize
+from ._options import INITS, NORMS, check_options
 from ._swap import ACTIVATION_TYPES, swap_activations
 
 __all__ = [
     "ACTIVATION_TYPES",
     "INITS",
     "MODELS",
+    "NORMS",
     "ActSpec",
     "build",
+    "check_options",
     "cnn",
     "count_parameters",
     "initialize",

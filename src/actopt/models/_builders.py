@@ -7,18 +7,17 @@ learnable one or a per-layer mix goes wherever ``relu`` goes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import torch
 from torch import nn
 
 from ..activations import ActivationSpec, get
 from ._init import initialize
+from ._options import check_options
 
 __all__ = ["ActSpec", "cnn", "linear", "mlp"]
 
 ActSpec = str | ActivationSpec  # a catalog name or a spec (e.g. from a formula)
-NORMS = ("none", "batch", "layer")
 
 
 def _activations(act: ActSpec | Sequence[ActSpec], count: int, params: dict) -> list[nn.Module]:
@@ -35,11 +34,6 @@ def _activations(act: ActSpec | Sequence[ActSpec], count: int, params: dict) -> 
         else:
             out.append(get(a, **params))
     return out
-
-
-def _check(name: str, value: Any, ok: bool, allowed: str) -> None:
-    if not ok:
-        raise ValueError(f"{name} must be {allowed}, got {value!r}")
 
 
 def linear(input_shape: Sequence[int], num_classes: int, *, bias: bool = True) -> nn.Module:
@@ -66,10 +60,7 @@ def mlp(
     ``act`` is one activation or a list with one per hidden layer. With ``act="identity"`` this
     is the seeds' deep network without activations: a product of matrices, a linear model.
     """
-    _check("depth", depth, isinstance(depth, int) and depth >= 1, "an integer >= 1")
-    _check("width", width, isinstance(width, int) and width >= 1, "an integer >= 1")
-    _check("norm", norm, norm in NORMS, f"one of {', '.join(NORMS)}")
-    _check("dropout", dropout, 0.0 <= dropout < 1.0, "in [0, 1)")
+    check_options(depth=depth, width=width, norm=norm, dropout=dropout)
     acts = _activations(act, depth, act_params or {})
     layers: list[nn.Module] = [nn.Flatten()]
     n_in = int(torch.Size(input_shape).numel())
@@ -103,9 +94,7 @@ def cnn(
     1-D (Greydanus & Kobak's ConvBase): three stride-2 convs of 25 channels → act, then linear.
     ``act`` may list one activation per activated layer (3 for either shape).
     """
-    _check("norm", norm, norm in NORMS, f"one of {', '.join(NORMS)}")
-    _check("dropout", dropout, 0.0 <= dropout < 1.0, "in [0, 1)")
-    _check("width", width, isinstance(width, int) and width >= 1, "an integer >= 1")
+    check_options(width=width, norm=norm, dropout=dropout)
     acts = _activations(act, 3, act_params or {})
     shape = tuple(input_shape)
     if len(shape) == 3:

@@ -13,9 +13,9 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["INITS", "initialize"]
+from ._options import check_options
 
-INITS = ("he", "xavier", "lecun", "orthogonal", "torch")
+__all__ = ["initialize"]
 
 
 def _fans(w: torch.Tensor) -> tuple[int, int]:
@@ -26,8 +26,7 @@ def _fans(w: torch.Tensor) -> tuple[int, int]:
 @torch.no_grad()
 def initialize(model: nn.Module, scheme: str) -> nn.Module:
     """Re-initialise every Linear and Conv layer of ``model`` with ``scheme``; returns ``model``."""
-    if scheme not in INITS:
-        raise ValueError(f"init must be one of {', '.join(INITS)}, got {scheme!r}")
+    check_options(init=scheme)
     if scheme == "torch":
         return model
     for m in model.modules():

@@ -7,13 +7,15 @@ weight-decay pieces; each differs only in how it turns m and v into a step.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
 
 from . import _fused
-from ._base import ActoptOptimizer, check_betas, check_nonneg, check_positive
+from ._base import ActoptOptimizer, Check, check_betas, check_nonneg, check_positive
 from ._ops import Ops, all_true, any_true, is_zero, sqrt, times, value, where
+from ._registry import registered
 from ._transforms import (
     bias_corrections,
     coupled_weight_decay,
@@ -26,15 +28,11 @@ __all__ = ["Adam", "AdamW", "Adamax", "NAdam", "RAdam"]
 
 
 class _AdamBase(ActoptOptimizer):
-    """Shared constructor, state and the moment/weight-decay prologue of every Adam variant."""
+    """Shared checks, state and the moment/weight-decay prologue of every Adam variant."""
 
     second_moment = "exp_avg_sq"  # the state key of the second statistic (Adamax: exp_inf)
-
-    def __init__(self, params: Iterable, defaults: dict) -> None:
-        check_betas(defaults["betas"])
-        check_positive("eps", defaults["eps"])
-        defaults["betas"] = tuple(defaults["betas"])
-        super().__init__(params, defaults)
+    adaptive = True
+    checks: ClassVar[dict[str, Check]] = {"betas": check_betas, "eps": check_positive}
 
     def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
         super()._init_state(p, state, group)
@@ -63,6 +61,7 @@ class _AdamBase(ActoptOptimizer):
         return group["lr"] / ((v / (1 - beta2**t)).sqrt() + group["eps"])
 
 
+@registered("adam", "Bias-corrected momentum over running RMS.", (torch.optim.Adam, {}))
 class Adam(_AdamBase):
     r"""Adam: momentum on the gradient divided by a running RMS, both bias-corrected.
 
@@ -147,6 +146,7 @@ class Adam(_AdamBase):
         _fused.launch("adam", buffers, per_tensor, scalars, flags)
 
 
+@registered("adamw", "Adam with decoupled weight decay.", (torch.optim.AdamW, {}))
 class AdamW(Adam):
     r"""AdamW: Adam with decoupled weight decay, w ← w(1 − ηλ) applied to the weights directly.
 
@@ -156,6 +156,7 @@ class AdamW(Adam):
 
     rule = "w ← w(1 − ηλ);  then the Adam step"
     reference = "Loshchilov & Hutter 2019"
+    fixed: ClassVar[dict[str, Any]] = {"decoupled_weight_decay": True}
 
     def __init__(
         self,
@@ -177,13 +178,14 @@ class AdamW(Adam):
             eps,
             weight_decay,
             amsgrad,
-            decoupled_weight_decay=True,
+            **self.fixed,
             maximize=maximize,
             foreach=foreach,
             fused=fused,
         )
 
 
+@registered("nadam", "Adam with Nesterov momentum.", (torch.optim.NAdam, {}))
 class NAdam(_AdamBase):
     r"""NAdam (Dozat 2016): Adam with Nesterov momentum and a warming momentum schedule.
 
@@ -199,6 +201,7 @@ class NAdam(_AdamBase):
     rule = "Adam with the Nesterov look-ahead: w ← w − η((1−μ)g/(1−Πμ) + μ' m/(1−Πμ')) / (√v̂ + ε)"
     state_names = ("exp_avg", "exp_avg_sq", "mu_product (scalar)")
     reference = "Dozat 2016"
+    checks: ClassVar[dict[str, Check]] = {"momentum_decay": check_nonneg}
 
     def __init__(
         self,
@@ -213,7 +216,6 @@ class NAdam(_AdamBase):
         maximize: bool = False,
         foreach: bool | None = None,
     ) -> None:
-        check_nonneg("momentum_decay", momentum_decay)
         defaults = dict(
             lr=lr,
             betas=betas,
@@ -253,6 +255,7 @@ class NAdam(_AdamBase):
         ops.addcdiv_(params, ms, denom, m_scale)
 
 
+@registered("radam", "Adam with a rectified warm-up of the adaptive step.", (torch.optim.RAdam, {}))
 class RAdam(_AdamBase):
     r"""RAdam (Liu et al. 2020): Adam whose adaptive step is switched on only once the variance
     of v̂ is tractable, and then rectified; before that it is SGD with momentum.
@@ -323,6 +326,7 @@ class RAdam(_AdamBase):
             )
 
 
+@registered("adamax", "Adam with the infinity norm.", (torch.optim.Adamax, {}))
 class Adamax(_AdamBase):
     r"""Adamax (Kingma & Ba 2015, §7.1): Adam with the infinity norm in place of the RMS.
 
@@ -335,8 +339,9 @@ class Adamax(_AdamBase):
 
     rule = "m ← β₁m + (1−β₁)g;  u ← max(β₂u, |g| + ε);  w ← w − η/(1−β₁ᵗ) · m/u"
     state_names = ("exp_avg", "exp_inf")
-    second_moment = "exp_inf"
     reference = "Kingma & Ba 2015"
+
+    second_moment = "exp_inf"
 
     def __init__(
         self,

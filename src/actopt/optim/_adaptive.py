@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 import torch
 from torch import Tensor
 
 from . import _fused
-from ._base import ActoptOptimizer, check_beta, check_nonneg, check_positive
+from ._base import ActoptOptimizer, Check, check_beta, check_nonneg, check_positive, check_unit
 from ._ops import Ops, full_like, is_zero
+from ._registry import registered
 from ._transforms import coupled_weight_decay, ema_, ema_square_
 
 __all__ = ["Adadelta", "Adagrad", "RMSprop"]
 
 
+@registered("adagrad", "Per-coordinate steps shrinking with summed g².", (torch.optim.Adagrad, {}))
 class Adagrad(ActoptOptimizer):
     r"""AdaGrad: divide each coordinate's step by the root of its summed squared gradients.
 
@@ -32,6 +35,12 @@ class Adagrad(ActoptOptimizer):
     rule = "s ← s + g²;  w ← w − η g / (√s + ε)"
     state_names = ("sum",)
     reference = "Duchi, Hazan & Singer 2011"
+    adaptive = True
+    checks: ClassVar[dict[str, Check]] = {
+        "lr_decay": check_nonneg,
+        "initial_accumulator_value": check_nonneg,
+        "eps": check_positive,
+    }
 
     def __init__(
         self,
@@ -46,9 +55,6 @@ class Adagrad(ActoptOptimizer):
         foreach: bool | None = None,
         fused: bool | None = None,
     ) -> None:
-        check_nonneg("lr_decay", lr_decay)
-        check_nonneg("initial_accumulator_value", initial_accumulator_value)
-        check_positive("eps", eps)
         defaults = dict(
             lr=lr,
             lr_decay=lr_decay,
@@ -87,6 +93,7 @@ class Adagrad(ActoptOptimizer):
         return lr / (state["sum"].sqrt() + group["eps"])
 
 
+@registered("adadelta", "AdaGrad with a window and unit-matched steps.", (torch.optim.Adadelta, {}))
 class Adadelta(ActoptOptimizer):
     r"""AdaDelta (Zeiler 2012): AdaGrad with a decaying window and units-matched steps.
 
@@ -104,6 +111,8 @@ class Adadelta(ActoptOptimizer):
     rule = "v ← ρv + (1−ρ)g²;  Δ = √(u+ε)/√(v+ε)·g;  u ← ρu + (1−ρ)Δ²;  w ← w − ηΔ"
     state_names = ("square_avg", "acc_delta")
     reference = "Zeiler 2012"
+    adaptive = True
+    checks: ClassVar[dict[str, Check]] = {"rho": check_unit, "eps": check_positive}
 
     def __init__(
         self,
@@ -117,8 +126,6 @@ class Adadelta(ActoptOptimizer):
         foreach: bool | None = None,
         fused: bool | None = None,
     ) -> None:
-        check_beta("rho", rho, closed=True)
-        check_positive("eps", eps)
         defaults = dict(
             lr=lr,
             rho=rho,
@@ -163,6 +170,7 @@ class Adadelta(ActoptOptimizer):
         return group["lr"] * (state["acc_delta"] + eps).sqrt() / (state["square_avg"] + eps).sqrt()
 
 
+@registered("rmsprop", "Divide by a running RMS of gradients.", (torch.optim.RMSprop, {}))
 class RMSprop(ActoptOptimizer):
     r"""RMSProp (Hinton 2012): divide by a running RMS of recent gradients.
 
@@ -181,6 +189,12 @@ class RMSprop(ActoptOptimizer):
     rule = "v ← αv + (1−α)g²;  w ← w − η g / (√v + ε)"
     state_names = ("square_avg", "[momentum_buffer]", "[grad_avg]")
     reference = "Hinton, Srivastava & Swersky 2012 (lecture 6e)"
+    adaptive = True
+    checks: ClassVar[dict[str, Check]] = {
+        "alpha": check_beta,
+        "eps": check_positive,
+        "momentum": check_nonneg,
+    }
 
     def __init__(
         self,
@@ -196,9 +210,6 @@ class RMSprop(ActoptOptimizer):
         foreach: bool | None = None,
         fused: bool | None = None,
     ) -> None:
-        check_beta("alpha", alpha)
-        check_positive("eps", eps)
-        check_nonneg("momentum", momentum)
         defaults = dict(
             lr=lr,
             alpha=alpha,

@@ -1,18 +1,20 @@
 """The anatomy every actopt optimizer shares, following torch.optim.
 
-Subclasses validate their hyper-parameters in ``__init__`` (``ValueError`` naming each), declare
-their per-parameter state in ``_init_state``, and write the update once in ``_update(ops, group,
-params, grads, states)``; ``step`` collects the parameters that have gradients, initialises state
-lazily and runs the update on the single-tensor or the vectorised path (``foreach=``). Those
-with a kernel in ``_fused.c`` also take ``fused=True`` and implement ``_fused_update``. A group
-marked ``replicas`` (see ``_replica``) runs the same ``_update`` on stacked replicas.
+Subclasses declare the check of each of their own hyper-parameters in ``checks`` (merged along
+the class hierarchy; the constructor runs them, raising a ``ValueError`` naming the value, and
+``OptimizerSpec.validate`` runs the same ones without building anything), their per-parameter
+state in ``_init_state``, and write the update once in ``_update(ops, group, params, grads,
+states)``; ``step`` collects the parameters that have gradients, initialises state lazily and
+runs the update on the single-tensor or the vectorised path (``foreach=``). Those with a kernel
+in ``_fused.c`` also take ``fused=True`` and implement ``_fused_update``. A group marked
+``replicas`` (see ``_replica``) runs the same ``_update`` on stacked replicas.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
@@ -21,7 +23,18 @@ from . import _fused
 from ._ops import FOREACH, Ops, ScratchOps
 from ._replica import ReplicaOps
 
-__all__ = ["ActoptOptimizer", "check_beta", "check_betas", "check_nonneg", "check_positive"]
+__all__ = [
+    "ActoptOptimizer",
+    "Check",
+    "check_beta",
+    "check_betas",
+    "check_nonneg",
+    "check_path",
+    "check_positive",
+    "check_unit",
+]
+
+Check = Callable[[str, Any], None]  # check(name, value): raises ValueError naming the value
 
 
 def _check(name: str, value: Any, ok: bool, rule: str) -> None:
@@ -39,42 +52,76 @@ def check_positive(name: str, value: float) -> None:
     _check(name, value, isinstance(value, (int, float)) and value > 0, "> 0")
 
 
-def check_beta(name: str, value: float, closed: bool = False) -> None:
-    """A decay rate in [0, 1) (or [0, 1] with ``closed``)."""
-    ok = isinstance(value, (int, float)) and (0 <= value <= 1 if closed else 0 <= value < 1)
-    _check(name, value, ok, "in [0, 1]" if closed else "in [0, 1)")
+def check_beta(name: str, value: float) -> None:
+    """A decay rate in [0, 1)."""
+    _check(name, value, isinstance(value, (int, float)) and 0 <= value < 1, "in [0, 1)")
 
 
-def check_betas(betas: Any) -> None:
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    check_beta("betas[0]", betas[0])
-    check_beta("betas[1]", betas[1])
+def check_unit(name: str, value: float) -> None:
+    """A fraction in [0, 1] (AdaDelta's ρ, SGD's dampening)."""
+    _check(name, value, isinstance(value, (int, float)) and 0 <= value <= 1, "in [0, 1]")
+
+
+def check_betas(name: str, value: Any) -> None:
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise ValueError(f"{name} must be a pair (beta1, beta2), got {value!r}")
+    check_beta(f"{name}[0]", value[0])
+    check_beta(f"{name}[1]", value[1])
+
+
+def check_path(name: str, value: Any) -> None:
+    """``foreach`` / ``fused``: None (automatic), True or False."""
+    if value not in (None, True, False):
+        raise ValueError(f"{name} must be None, True or False, got {value!r}")
 
 
 class ActoptOptimizer(torch.optim.Optimizer):
     """Base class: lazy state, closures, grads-None skipping, sparse refusal, ``foreach``."""
 
-    #: one-line update rule, per-parameter state and reference, for the catalog (subclasses set)
+    #: one-line update rule, per-parameter state ("[x]": optional, "x (scalar)": one number) and
+    #: reference, for the catalog (subclasses set); adaptive: it has an effective
+    #: per-coordinate learning rate (``_effective_lr``)
     rule: str = ""
     state_names: tuple[str, ...] = ()
     reference: str = ""
+    adaptive: bool = False
+    #: hyper-parameter → its check; each class declares its own, merged along the hierarchy
+    checks: ClassVar[dict[str, Check]] = {
+        "lr": check_nonneg,
+        "weight_decay": check_nonneg,
+        "foreach": check_path,
+        "fused": check_path,
+    }
+    #: values a subclass fixes for its base class (NAG: nesterov=True), seen by the checks
+    fixed: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, params: Iterable, defaults: dict[str, Any]) -> None:
-        check_nonneg("lr", defaults["lr"])
-        if "weight_decay" in defaults:
-            check_nonneg("weight_decay", defaults["weight_decay"])
-        for path in ("foreach", "fused"):
-            if defaults.get(path) not in (None, True, False):
-                raise ValueError(f"{path} must be None, True or False, got {defaults[path]!r}")
-        if defaults.get("fused") and defaults.get("foreach"):
-            raise ValueError("fused=True and foreach=True are two different paths: choose one")
+        type(self).check_hyper(defaults)
+        if "betas" in defaults:  # a list (from JSON or TOML) kept as the tuple torch.optim keeps
+            defaults["betas"] = tuple(defaults["betas"])
         defaults.setdefault("maximize", False)
         super().__init__(params, defaults)
         if defaults.get("fused"):
             _fused.library()  # build now: a missing compiler fails here, not mid-training
             for group in self.param_groups:
                 _fused.check_tensors(group["params"])
+
+    @classmethod
+    def check_hyper(cls, hyper: Mapping[str, Any]) -> None:
+        """Run every check that applies to ``hyper`` (a ``ValueError`` names the first bad
+        value): the one set of checks the constructor and ``OptimizerSpec.validate`` share."""
+        full = {**cls.fixed, **hyper}
+        for klass in reversed(cls.__mro__):
+            for name, check in vars(klass).get("checks", {}).items():
+                if name in full:
+                    check(name, full[name])
+        cls._check_together(full)
+
+    @classmethod
+    def _check_together(cls, hyper: Mapping[str, Any]) -> None:
+        """Rules that tie hyper-parameters together (subclasses extend)."""
+        if hyper.get("fused") and hyper.get("foreach"):
+            raise ValueError("fused=True and foreach=True are two different paths: choose one")
 
     # -- what subclasses provide ------------------------------------------------------------
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 import torch
 from torch import Tensor
 
-from ._base import ActoptOptimizer, check_betas
+from ._base import ActoptOptimizer, Check, check_betas
 from ._ops import Ops
+from ._registry import registered
 from ._transforms import decoupled_weight_decay, ema_
 
 __all__ = ["Lion"]
 
 
+@registered("lion", "Sign of interpolated momentum (program search).", None)
 class Lion(ActoptOptimizer):
     r"""Lion: EvoLved Sign Momentum. Every coordinate moves by exactly ±η per step.
 
@@ -32,6 +35,7 @@ class Lion(ActoptOptimizer):
     rule = "c = β₁m + (1−β₁)g;  w ← w(1 − ηλ) − η sign(c);  m ← β₂m + (1−β₂)g"
     state_names = ("exp_avg",)
     reference = "Chen et al. 2023 (Symbolic Discovery of Optimization Algorithms)"
+    checks: ClassVar[dict[str, Check]] = {"betas": check_betas}
 
     def __init__(
         self,
@@ -43,10 +47,9 @@ class Lion(ActoptOptimizer):
         maximize: bool = False,
         foreach: bool | None = None,
     ) -> None:
-        check_betas(betas)
         defaults = dict(
             lr=lr,
-            betas=tuple(betas),
+            betas=betas,
             weight_decay=weight_decay,
             maximize=maximize,
             foreach=foreach,

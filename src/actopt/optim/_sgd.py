@@ -6,19 +6,27 @@ gradient fed to it (the whole dataset, one example, or k examples), chosen by th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
 
 from . import _fused
-from ._base import ActoptOptimizer, check_beta, check_nonneg
+from ._base import ActoptOptimizer, Check, check_nonneg, check_unit
 from ._ops import Ops, is_zero
+from ._registry import registered
 from ._transforms import coupled_weight_decay, momentum_
 
 __all__ = ["NAG", "SGD", "Momentum"]
 
 
+@registered(
+    "sgd",
+    "Plain gradient descent (batch, stochastic or mini-batch).",
+    (torch.optim.SGD, {}),
+    aliases=("gd",),
+)
 class SGD(ActoptOptimizer):
     r"""Gradient descent, optionally with (Nesterov) momentum.
 
@@ -46,6 +54,7 @@ class SGD(ActoptOptimizer):
     rule = "w ← w − η g   (momentum, nesterov, dampening: see show)"
     state_names = ("[momentum_buffer]",)
     reference = "Robbins & Monro 1951"
+    checks: ClassVar[dict[str, Check]] = {"momentum": check_nonneg, "dampening": check_unit}
 
     def __init__(
         self,
@@ -60,10 +69,6 @@ class SGD(ActoptOptimizer):
         foreach: bool | None = None,
         fused: bool | None = None,
     ) -> None:
-        check_nonneg("momentum", momentum)
-        check_beta("dampening", dampening, closed=True)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("nesterov needs momentum > 0 and dampening = 0")
         defaults = dict(
             lr=lr,
             momentum=momentum,
@@ -75,6 +80,12 @@ class SGD(ActoptOptimizer):
             fused=fused,
         )
         super().__init__(params, defaults)
+
+    @classmethod
+    def _check_together(cls, hyper: Mapping[str, Any]) -> None:
+        super()._check_together(hyper)
+        if hyper.get("nesterov") and (hyper["momentum"] <= 0 or hyper.get("dampening", 0) != 0):
+            raise ValueError("nesterov needs momentum > 0 and dampening = 0")
 
     def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
         state["momentum_buffer"] = None  # created from the first gradient, as torch does
@@ -101,6 +112,12 @@ class SGD(ActoptOptimizer):
         _fused.launch("sgd", buffers, [first], scalars, flags)
 
 
+@registered(
+    "momentum",
+    "Heavy-ball momentum.",
+    (torch.optim.SGD, {"momentum": 0.9}),
+    aliases=("heavy_ball",),
+)
 class Momentum(SGD):
     r"""Heavy-ball momentum (Polyak 1964): SGD with μ = 0.9 by default.
 
@@ -113,6 +130,7 @@ class Momentum(SGD):
     rule = "b ← μ b + (1 − d) g;  w ← w − η b"
     state_names = ("momentum_buffer",)
     reference = "Polyak 1964"
+    fixed: ClassVar[dict[str, Any]] = {"nesterov": False}
 
     def __init__(
         self,
@@ -132,13 +150,19 @@ class Momentum(SGD):
             momentum,
             dampening,
             weight_decay,
-            False,
+            **self.fixed,
             maximize=maximize,
             foreach=foreach,
             fused=fused,
         )
 
 
+@registered(
+    "nag",
+    "Nesterov accelerated gradient.",
+    (torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
+    aliases=("nesterov",),
+)
 class NAG(SGD):
     r"""Nesterov accelerated gradient: SGD with Nesterov momentum, μ = 0.9 by default.
 
@@ -158,6 +182,7 @@ class NAG(SGD):
     rule = "b ← μ b + g;  w ← w − η (g + μ b)"
     state_names = ("momentum_buffer",)
     reference = "Nesterov 1983; Sutskever et al. 2013"
+    fixed: ClassVar[dict[str, Any]] = {"dampening": 0.0, "nesterov": True}
 
     def __init__(
         self,
@@ -174,9 +199,8 @@ class NAG(SGD):
             params,
             lr,
             momentum,
-            0.0,
-            weight_decay,
-            True,
+            weight_decay=weight_decay,
+            **self.fixed,
             maximize=maximize,
             foreach=foreach,
             fused=fused,

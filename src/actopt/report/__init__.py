@@ -1,6 +1,10 @@
-"""Reports from the result store: the HTML page and the PNG figures (reads only the store)."""
+"""Reports from the result store: the HTML page, the PNG figures and the leaderboard's columns.
 
+Reads only the store (through ``actopt.bench``'s store and statistics): no training stack.
+"""
+
+from ._columns import LEADERBOARD, Column, fmt_num, fmt_pct
 from ._figures import FIGURES
-from ._html import fmt_num, fmt_pct, write_report
+from ._html import write_report
 
-__all__ = ["FIGURES", "fmt_num", "fmt_pct", "write_report"]
+__all__ = ["FIGURES", "LEADERBOARD", "Column", "fmt_num", "fmt_pct", "write_report"]

@@ -53,8 +53,7 @@ def heatmap(df: pd.DataFrame, board: pd.DataFrame) -> Figure | None:
     ok = _ok(df)
     if ok.empty:
         return None
-    ok = ok.assign(optimizer=ok["config"].str.split("/", n=1).str[1])
-    table = ok.pivot_table(index="act", columns="optimizer", values="test_acc", aggfunc="mean")
+    table = ok.pivot_table(index="act", columns="opt_label", values="test_acc", aggfunc="mean")
     fig = _fig(max(4.0, 1.6 * table.shape[1] + 3), max(3.0, 0.45 * table.shape[0] + 1.5))
     ax = fig.add_subplot()
     im = ax.imshow(table.to_numpy(), cmap="viridis", aspect="auto")

@@ -6,51 +6,42 @@ import base64
 import html
 import io
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ..bench import Store, leaderboard, load, to_frame
+from ._columns import LEADERBOARD, fmt_pct
 from ._figures import FIGURES
 
-__all__ = ["fmt_num", "fmt_pct", "write_report"]
+__all__ = ["write_report"]
 
 _CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
-table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;
-text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px}
+th{background:#f3f3f3}.left{text-align:left}.right{text-align:right}
 .better{color:#080;font-weight:bold}.worse{color:#b00;font-weight:bold}.tie{color:#777}
 figure{margin:1.5em 0}img{max-width:100%;border:1px solid #eee}pre{background:#f7f7f7;
 padding:1em;overflow:auto;font-size:12px}"""
 
 
-def fmt_pct(v: float | None) -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.2%}"
-
-
-def fmt_num(v: float | None, fmt: str = ".3g") -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
-
-
 def _board_html(board: pd.DataFrame) -> str:
-    head = ("rank", "config", "data", "test acc", "95% CI", "vs baseline", "p", "epochs to "
-            "target", "gen gap", "dead", "runs ok/all")  # fmt: skip
-    rows = []
-    for _, r in board.iterrows():
-        verdict = r["vs_baseline"]
-        rows.append(
-            "<tr>" + "".join(f"<td>{c}</td>" for c in (
-                int(r["rank"]) if not math.isnan(r["rank"]) else "—", html.escape(r["config"]),
-                html.escape(f"{r['data']} · {r['model']}"), fmt_pct(r["test_acc"]),
-                f"{fmt_pct(r['ci_low'])} – {fmt_pct(r['ci_high'])}",
-                f'<span class="{verdict}">{verdict}</span>', fmt_num(r["p_value"], ".2g"),
-                fmt_num(r["epochs_to_target"], ".1f"), fmt_num(r["gen_gap"], ".3f"),
-                fmt_pct(r["dead_fraction"]), f"{r['ok']}/{r['seeds']}",
-            )) + "</tr>"
-        )  # fmt: skip
-    header = "".join(f"<th>{h}</th>" for h in head)
-    return f"<table><tr>{header}</tr>{''.join(rows)}</table>"
+    """One table per (dataset, model), in the leaderboard's columns."""
+    head = "".join(f'<th class="{c.align}">{html.escape(c.title)}</th>' for c in LEADERBOARD)
+    parts = []
+    for (data, model), part in board.groupby(["data", "model"], sort=False):
+        rows = []
+        for _, r in part.iterrows():
+            cells = []
+            for c in LEADERBOARD:
+                text = html.escape(c.cell(r))
+                if c.verdict:
+                    text = f'<span class="{text}">{text}</span>'
+                cells.append(f'<td class="{c.align}">{text}</td>')
+            rows.append(f"<tr>{''.join(cells)}</tr>")
+        parts.append(f"<h3>{html.escape(f'{data} · {model}')}</h3>"
+                     f"<table><tr>{head}</tr>{''.join(rows)}</table>")  # fmt: skip
+    return "".join(parts)
 
 
 def _png(fig) -> bytes:

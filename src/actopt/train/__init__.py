@@ -9,7 +9,6 @@
 or element-wise activation as one batched computation per group (the replica engine).
 """
 
-from ._compare import compare_activations
 from ._diagnostics import SATURATION_THRESHOLD, Diagnostics, Record
 from ._loop import evaluate, load_data, resolve_device, run
 from ._replica import run_group, run_many
@@ -27,7 +26,6 @@ __all__ = [
     "Record",
     "RunResult",
     "RunSpec",
-    "compare_activations",
     "default_memory_budget",
     "environment",
     "evaluate",

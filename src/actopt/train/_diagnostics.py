@@ -42,6 +42,9 @@ class Record:
     saturated_fraction: float | None = None
     update_ratio: dict[str, float] = field(default_factory=dict)
     effective_lr: dict[str, float] | None = None  # quantiles, e.g. {"q50": …}
+    # with ``per_unit=True`` only: per layer, one entry per unit (the playground greys them out)
+    dead_units: dict[str, list[bool]] = field(default_factory=dict)
+    saturated_units: dict[str, list[float]] = field(default_factory=dict)  # fraction of batch
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,8 +79,10 @@ class Diagnostics:
         x_probe: torch.Tensor,
         y_probe: torch.Tensor,
         loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+        per_unit: bool = False,
     ) -> None:
         self.model, self.optimizer = model, optimizer
+        self.per_unit = per_unit
         self.x_probe, self.y_probe, self.loss_fn = x_probe, y_probe, loss_fn
         self.weighted, self.acts = _layer_names(model)
         self._handles: list[Any] = []
@@ -145,7 +150,7 @@ class Diagnostics:
                 for m, name in self.acts.items()
                 if m in captured
             ]
-            activation_stats(rec, layers)
+            activation_stats(rec, layers, per_unit=self.per_unit)
         finally:
             for h in handles:
                 h.remove()
@@ -164,9 +169,14 @@ def lr_quantiles(eff: torch.Tensor | None) -> dict[str, float] | None:
     return {f"q{round(q * 100):02d}": float(v) for q, v in zip(_QUANTILES, qs, strict=True)}
 
 
-def activation_stats(rec: Record, layers: Iterable[tuple[str, torch.Tensor, torch.Tensor]]) -> None:
+def activation_stats(
+    rec: Record,
+    layers: Iterable[tuple[str, torch.Tensor, torch.Tensor]],
+    per_unit: bool = False,
+) -> None:
     """Fill ``rec``'s activation statistics from (name, output, |f'| as (batch, units)) per
-    layer: mean/std of the output, dead units (f' = 0 on the whole batch), saturated entries."""
+    layer: mean/std of the output, dead units (f' = 0 on the whole batch), saturated entries
+    (and with ``per_unit`` each unit's dead flag and saturated fraction)."""
     dead = total = saturated = entries = 0
     for name, y, slope in layers:
         rec.act_mean[name], rec.act_std[name] = float(y.mean()), float(y.std())
@@ -174,6 +184,9 @@ def activation_stats(rec: Record, layers: Iterable[tuple[str, torch.Tensor, torc
         layer_sat = slope < SATURATION_THRESHOLD
         rec.dead_fraction_layers[name] = float(layer_dead.float().mean())
         rec.saturated_fraction_layers[name] = float(layer_sat.float().mean())
+        if per_unit:
+            rec.dead_units[name] = layer_dead.tolist()
+            rec.saturated_units[name] = layer_sat.float().mean(0).tolist()
         dead, total = dead + int(layer_dead.sum()), total + layer_dead.numel()
         saturated, entries = saturated + int(layer_sat.sum()), entries + layer_sat.numel()
     if total:

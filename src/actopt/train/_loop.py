@@ -58,7 +58,7 @@ def load_data(
     spec: RunSpec, data_dir: str | None = None, quiet: bool = True, download: bool = True
 ) -> Dataset:
     options = dict(spec.data_options)
-    if spec.data in ("mnist", "fashion-mnist"):
+    if data_lib.spec(spec.data).needs_files:
         options.update(data_dir=data_dir, quiet=quiet, download=download)
     return data_lib.load(spec.data, val_fraction=spec.val_fraction, **options)
 
@@ -98,10 +98,7 @@ def build_model(spec: RunSpec, input_shape: Sequence[int], num_classes: int) -> 
 
 def make_optimizer(spec: RunSpec, params: Iterable) -> torch.optim.Optimizer:
     """The optimizer of ``spec`` over ``params``, with its hyper-parameters."""
-    hyper = dict(spec.opt_params)
-    if spec.lr is not None:
-        hyper["lr"] = spec.lr
-    return optim.get(spec.opt)(params, **hyper)
+    return optim.spec(spec.opt).make(params, lr=spec.lr, **spec.opt_params)
 
 
 def _build(spec: RunSpec, ds: Dataset, device: torch.device):

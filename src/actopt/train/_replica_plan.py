@@ -26,7 +26,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .. import activations, optim
+from .. import activations
 from ..optim._replica import BRANCHING, is_numeric
 from ._loop import build_model, make_optimizer
 from ._spec import RunSpec
@@ -51,18 +51,17 @@ def group_key(spec: RunSpec) -> str | None:
     """A key equal for runs that can be replicas of one group; None for a run that must train
     alone (a vector activation such as softmax, or one drawing random numbers in training)."""
     acts = _act_specs(spec)
-    if any(a.vector or a.train_kernel is not None for a in acts):
+    if any(a.vector or a.fast.train_kernel is not None for a in acts):
         return None
     d = spec.to_dict()
     for name in ("seed", "lr", "opt_params", "act", "act_params"):
         d.pop(name)
     if any(a.learnable for a in acts):  # its trained values are stacked: one function for all
         d["act"], d["act_params"] = spec.to_dict()["act"], spec.act_params
-    hyper = {**optim.spec(spec.opt).defaults, **spec.opt_params}
+    hyper = spec.opt_params  # canonical: complete, names resolved
     d["opt_switches"] = {k: v for k, v in hyper.items() if not is_numeric(v)}
     d["opt_branches"] = {k: hyper[k] != 0 for k in sorted(BRANCHING & set(hyper))}
-    d["opt"] = optim.spec(spec.opt).name  # aliases group with their canonical name
-    return json.dumps(d, sort_keys=True, default=str)
+    return json.dumps(d, sort_keys=True)
 
 
 def plan_groups(

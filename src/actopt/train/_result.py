@@ -67,7 +67,7 @@ class RunResult:
     def from_dict(cls, d: dict[str, Any]) -> RunResult:
         d = dict(d)
         d.pop("run_id", None)
-        d["spec"] = RunSpec.from_dict(d["spec"])
+        d["spec"] = RunSpec.from_canonical(d["spec"])  # written from a canonical spec
         return cls(**d)
 
     @classmethod

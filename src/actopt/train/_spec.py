@@ -1,31 +1,45 @@
-"""``RunSpec``: everything one training run depends on, as frozen, hashable, serialisable data."""
+"""``RunSpec``: everything one training run depends on, as frozen, canonical, hashable data.
+
+A spec is made canonical and validated once, where it enters (flags, a TOML grid, Python):
+names resolved (``silu`` → ``swish``, ``heavy_ball`` → ``momentum``), a formula kept as the
+formula with its whitespace collapsed, the optimizer's hyper-parameters completed with its
+defaults and the lr resolved (``lr=None`` becomes the optimizer's default), every value checked
+by the component that owns it (an activation's ``Param``\\ s, ``OptimizerSpec.validate``, the
+model's and the dataset's own checks), without building anything. Downstream code trusts it:
+``run_id`` hashes the canonical form, so one run has one id however it was spelt.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
-
-import torch
 
 __all__ = ["LOSSES", "SCHEDULES", "RunSpec"]
 
 LOSSES = ("ce", "mse")
 SCHEDULES = ("none", "cosine", "step", "exponential", "onecycle")
+_DICTS = ("data_options", "act_params", "opt_params", "schedule_params")
 
 
 @dataclass(frozen=True)
 class RunSpec:
     """One run: data × model × activation × optimizer × budget × seed.
 
-    Validated on construction (a bad value raises ``ValueError`` naming the field), so a grid
-    fails before anything trains. ``run_id`` is a hash of the canonical JSON: equal specs, equal
-    ids, on any machine.
+    Canonical and validated on construction (a bad value raises ``ValueError`` naming the
+    field), so a grid fails before anything trains. ``lr`` is stored resolved and
+    ``opt_params`` complete, so ``RunSpec(opt="adam")`` and ``RunSpec(opt="adam", lr=1e-3)``
+    are one run; ``run_id`` is a hash of the canonical JSON: equal specs, equal ids, on any
+    machine.
 
-    >>> RunSpec(data="moons", act="tanh", opt="sgd", lr=0.1).run_id    # doctest: +SKIP
-    '3f0c…'
+    >>> s = RunSpec(data="moons", act="silu", opt="heavy_ball")
+    >>> s.act, s.opt, s.lr
+    ('swish', 'momentum', 0.001)
+    >>> s.run_id == RunSpec(data="moons", act="swish", opt="momentum", lr=1e-3).run_id
+    True
     """
 
     data: str = "mnist1d"
@@ -40,8 +54,8 @@ class RunSpec:
     norm: str = "none"
     dropout: float = 0.0
     opt: str = "adam"
-    lr: float | None = None  # None: the optimizer's own default
-    opt_params: dict = field(default_factory=dict)
+    lr: float | None = None  # None: the optimizer's default (stored resolved)
+    opt_params: dict = field(default_factory=dict)  # stored with the optimizer's defaults
     batch_size: int | str = 128  # "full" = batch gradient descent, 1 = stochastic
     epochs: int = 5
     steps: int | None = None  # a step budget instead of whole epochs
@@ -54,11 +68,8 @@ class RunSpec:
     diag_every: int = 0  # also record diagnostics every N steps (0: once per epoch)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.act, str):
-            object.__setattr__(self, "act", tuple(self.act))
-        for name in ("data_options", "act_params", "opt_params", "schedule_params"):
-            object.__setattr__(self, name, dict(sorted(dict(getattr(self, name)).items())))
-        self._validate()
+        for name, value in _canonical(self._values(), None).items():
+            object.__setattr__(self, name, value)
 
     # -- identity -------------------------------------------------------------------------
 
@@ -77,75 +88,256 @@ class RunSpec:
     def __hash__(self) -> int:
         return hash(self.run_id)
 
+    # -- how grids and reports name it -----------------------------------------------------
+
+    @property
+    def act_label(self) -> str:
+        return self.act if isinstance(self.act, str) else ",".join(self.act)
+
+    @property
+    def opt_label(self) -> str:
+        """``adam``, ``momentum(momentum=0.95)``: the optimizer and the hyper-parameters that
+        differ from its defaults (the lr aside: it is reported on its own)."""
+        from .. import optim
+
+        defaults = _plain(optim.spec(self.opt).defaults)
+        changed = {
+            k: v for k, v in self.opt_params.items() if k not in defaults or v != defaults[k]
+        }
+        extra = ",".join(f"{k}={v}" for k, v in changed.items())
+        return self.opt + (f"({extra})" if extra else "")
+
+    @property
+    def label(self) -> str:
+        """``act/opt``: the config a grid and a report group seeds and lrs under."""
+        return f"{self.act_label}/{self.opt_label}"
+
+    # -- making one from another ----------------------------------------------------------
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunSpec:
-        allowed = [f.name for f in fields(cls)]
-        unknown = sorted(set(d) - set(allowed))
-        if unknown:
-            raise ValueError(
-                f"unknown run field(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}"
-            )
+        """A spec from plain data given by a person (validated; unknown fields refused)."""
+        _known(d)
         return cls(**d)
 
+    @classmethod
+    def from_canonical(cls, d: dict[str, Any]) -> RunSpec:
+        """A spec from the ``to_dict`` of a canonical one (a store row, a worker's payload),
+        taken as it is: it was validated when it was made."""
+        _known(d)
+        values = {f.name: _default(f) for f in fields(cls)}
+        values.update(d)
+        if not isinstance(values["act"], str):
+            values["act"] = tuple(values["act"])
+        return cls._trusted(values)
+
     def replace(self, **changes: Any) -> RunSpec:
-        return dataclasses.replace(self, **changes)
+        """A copy with ``changes``, which are made canonical and validated (what did not change
+        is trusted). A new ``opt`` given without ``lr`` or ``opt_params`` starts from that
+        optimizer's defaults: the old ones belonged to the old optimizer."""
+        _known(changes)
+        changed = {k: v for k, v in changes.items() if getattr(self, k) != v}
+        if not changed:
+            return self
+        if "opt" in changed:
+            changed.setdefault("lr", changes.get("lr"))
+            changed.setdefault("opt_params", changes.get("opt_params", {}))
+        values = _canonical({**self._values(), **changed}, set(changed))
+        return self._trusted(values)
 
-    # -- validation -----------------------------------------------------------------------
+    @classmethod
+    def _trusted(cls, values: dict[str, Any]) -> RunSpec:
+        spec = object.__new__(cls)
+        for name, value in values.items():
+            object.__setattr__(spec, name, value)
+        return spec
 
-    def _validate(self) -> None:
-        from .. import activations, data, models, optim
+    def _values(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
-        def bad(name: str, value: Any, allowed: str) -> ValueError:
-            return ValueError(f"{name} must be {allowed}, got {value!r}")
 
-        def whole(name: str, value: Any, low: int) -> None:
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise bad(name, value, f"an integer >= {low}")
+# -- canonical form and validation: one step per group of fields ------------------------------
 
-        if self.data not in data.names():
-            raise bad("data", self.data, f"one of {', '.join(data.names())}")
-        if self.model not in models.names():
-            raise bad("model", self.model, f"one of {', '.join(models.names())}")
-        whole("depth", self.depth, 1)
-        whole("width", self.width, 1)
-        whole("epochs", self.epochs, 1)
-        whole("seed", self.seed, 0)
-        whole("diag_every", self.diag_every, 0)
-        if self.steps is not None:
-            whole("steps", self.steps, 1)
-        if self.batch_size != "full":
-            whole("batch_size", self.batch_size, 1)
-        if not 0 <= self.val_fraction < 1:
-            raise bad("val_fraction", self.val_fraction, "in [0, 1)")
-        if not 0 <= self.dropout < 1:
-            raise bad("dropout", self.dropout, "in [0, 1)")
-        if self.init not in models.INITS:
-            raise bad("init", self.init, f"one of {', '.join(models.INITS)}")
-        if self.norm not in ("none", "batch", "layer"):
-            raise bad("norm", self.norm, "none, batch or layer")
-        if self.loss not in LOSSES:
-            raise bad("loss", self.loss, f"one of {', '.join(LOSSES)}")
-        if self.schedule not in SCHEDULES:
-            raise bad("schedule", self.schedule, f"one of {', '.join(SCHEDULES)}")
-        if self.device not in ("auto", "cpu", "cuda", "mps") and not self.device.startswith(
-            "cuda:"
-        ):
-            raise bad("device", self.device, "auto, cpu, cuda, cuda:N or mps")
-        for a in [self.act] if isinstance(self.act, str) else self.act:
-            try:
-                activations.spec(a, **self.act_params)  # unknown name or bad parameter → here
-            except KeyError as e:
-                raise ValueError(f"act: {e.args[0]}") from None
-        n_acts = 1 if isinstance(self.act, str) else len(self.act)
-        if self.model == "mlp" and n_acts not in (1, self.depth):
-            raise bad("act", list(self.act), f"one activation or {self.depth} (one per layer)")
-        # the optimizer validates its own hyper-parameters; try them on a dummy parameter
-        hyper = dict(self.opt_params)
-        if self.lr is not None:
-            hyper["lr"] = self.lr
+
+def _known(d: dict[str, Any]) -> None:
+    allowed = [f.name for f in fields(RunSpec)]
+    unknown = sorted(set(d) - set(allowed))
+    if unknown:
+        raise ValueError(
+            f"unknown run field(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}"
+        )
+
+
+def _default(f: dataclasses.Field) -> Any:
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+
+
+def _plain(value: Any) -> Any:
+    """As JSON has it (tuples become lists), so a spec equals its own round trip."""
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError):
+        raise ValueError(f"expected plain data (numbers, strings, lists), got {value!r}") from None
+
+
+def _bad(name: str, value: Any, allowed: str) -> ValueError:
+    return ValueError(f"{name} must be {allowed}, got {value!r}")
+
+
+def _whole(name: str, low: int) -> Callable[[dict], None]:
+    def check(v: dict) -> None:
+        value = v[name]
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise _bad(name, value, f"an integer >= {low}")
+
+    return check
+
+
+def _one_of(name: str, allowed: tuple[str, ...]) -> Callable[[dict], None]:
+    def check(v: dict) -> None:
+        if v[name] not in allowed:
+            raise _bad(name, v[name], f"one of {', '.join(allowed)}")
+
+    return check
+
+
+def _dicts(v: dict) -> None:
+    for name in _DICTS:
+        if not isinstance(v[name], dict):
+            raise _bad(name, v[name], "a table of name = value")
+        v[name] = dict(sorted(v[name].items()))
+    if not isinstance(v["act"], str):
+        v["act"] = tuple(v["act"])
+
+
+def _data(v: dict) -> None:
+    from .. import data
+
+    try:
+        s = data.spec(v["data"])
+    except KeyError:
+        raise _bad("data", v["data"], f"one of {', '.join(data.names())}") from None
+    unknown = sorted(set(v["data_options"]) - set(s.run_options))
+    if unknown:
+        allowed = ", ".join(s.run_options) or "none"
+        raise ValueError(
+            f"data_options for {s.name}: unknown {', '.join(unknown)}; allowed: {allowed}"
+        )
+    v["data"], v["data_options"] = s.name, _plain(v["data_options"])
+
+
+def _model(v: dict) -> None:
+    from .. import models
+
+    if v["model"] not in models.names():
+        raise _bad("model", v["model"], f"one of {', '.join(models.names())}")
+
+
+def _model_option(name: str) -> Callable[[dict], None]:
+    def check(v: dict) -> None:
+        from .. import models
+
+        models.check_options(**{name: v[name]})
+
+    return check
+
+
+def _act(v: dict) -> None:
+    """Canonical names (aliases resolved, formulas kept), parameters checked and typed."""
+    from .. import activations
+
+    given = [v["act"]] if isinstance(v["act"], str) else list(v["act"])
+    if not given:
+        raise _bad("act", [], "one activation or one per hidden layer")
+    names, params = [], {}
+    for a in given:
         try:
-            optim.get(self.opt)([torch.nn.Parameter(torch.zeros(1))], **hyper)
+            s = activations.spec(a, **v["act_params"])
         except KeyError as e:
-            raise ValueError(f"opt: {e.args[0]}") from None
-        except TypeError as e:
-            raise ValueError(f"opt_params for {self.opt}: {e}") from None
+            raise ValueError(f"act: {e.args[0]}") from None
+        names.append(s.name)
+        params.update({k: s.values[k] for k in v["act_params"]})
+    v["act"] = names[0] if isinstance(v["act"], str) else tuple(names)
+    v["act_params"] = _plain(params)
+
+
+def _act_count(v: dict) -> None:
+    n = 1 if isinstance(v["act"], str) else len(v["act"])
+    if v["model"] == "mlp" and n not in (1, v["depth"]):
+        raise _bad("act", list(v["act"]), f"one activation or {v['depth']} (one per layer)")
+
+
+def _opt(v: dict) -> None:
+    """The optimizer's canonical name, and its hyper-parameters checked and completed."""
+    from .. import optim
+
+    try:
+        s = optim.spec(v["opt"])
+    except KeyError as e:
+        raise ValueError(f"opt: {e.args[0]}") from None
+    hyper = dict(v["opt_params"])
+    if v["lr"] is not None or "lr" not in hyper:
+        hyper["lr"] = v["lr"]
+    full = s.validate(hyper)
+    v["opt"], v["lr"] = s.name, full.pop("lr")
+    v["opt_params"] = _plain(dict(sorted(full.items())))
+
+
+def _val_fraction(v: dict) -> None:
+    value = v["val_fraction"]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise _bad("val_fraction", value, "in [0, 1)")
+
+
+def _batch_size(v: dict) -> None:
+    if v["batch_size"] != "full":
+        _whole("batch_size", 1)(v)
+
+
+def _steps(v: dict) -> None:
+    if v["steps"] is not None:
+        _whole("steps", 1)(v)
+
+
+def _device(v: dict) -> None:
+    d = v["device"]
+    if not isinstance(d, str) or (
+        d not in ("auto", "cpu", "cuda", "mps") and not d.startswith("cuda:")
+    ):
+        raise _bad("device", d, "auto, cpu, cuda, cuda:N or mps")
+
+
+def _diagnostics(v: dict) -> None:
+    if not isinstance(v["diagnostics"], bool):
+        raise _bad("diagnostics", v["diagnostics"], "true or false")
+
+
+# (fields a step reads, the step): a step runs when any of its fields is new
+_STEPS: tuple[tuple[tuple[str, ...], Callable[[dict], None]], ...] = (
+    ((*_DICTS, "act"), _dicts),
+    (("data", "data_options"), _data),
+    (("val_fraction",), _val_fraction),
+    (("model",), _model),
+    *(((name,), _model_option(name)) for name in ("depth", "width", "init", "norm", "dropout")),
+    (("act", "act_params"), _act),
+    (("act", "model", "depth"), _act_count),
+    (("opt", "lr", "opt_params"), _opt),
+    (("batch_size",), _batch_size),
+    (("epochs",), _whole("epochs", 1)),
+    (("steps",), _steps),
+    (("schedule",), _one_of("schedule", SCHEDULES)),
+    (("loss",), _one_of("loss", LOSSES)),
+    (("seed",), _whole("seed", 0)),
+    (("device",), _device),
+    (("diagnostics",), _diagnostics),
+    (("diag_every",), _whole("diag_every", 0)),
+)
+
+
+def _canonical(values: dict[str, Any], changed: set[str] | None) -> dict[str, Any]:
+    """``values`` made canonical; only the steps that read a changed field run (all: None)."""
+    v = dict(values)
+    for reads, step in _STEPS:
+        if changed is None or not changed.isdisjoint(reads):
+            step(v)
+    return v

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..activations import ActivationSpec, names, spec
 from ._checks import Check, run_checks
-from ._formula import looks_like_formula
-from ._spec import ActivationSpec
 
 __all__ = ["RISK", "AuditReport", "Check", "audit"]
 
@@ -47,8 +46,6 @@ class AuditReport:
 
 
 def _resolve(target: ActivationSpec | str, params: dict[str, Any]) -> ActivationSpec:
-    from ._registry import spec
-
     if isinstance(target, ActivationSpec):
         return target.bind(**params) if params else target
     return spec(target, **params)
@@ -73,7 +70,7 @@ def audit(
     risks = [c.reason or c.detail for c in checks if c.status == "warn" and c.name in RISK]
     verdict = "bad" if fails else "caveats" if risks else "good"
     return AuditReport(
-        activation=s.describe() if not looks_like_formula(s.name) else s.name,
+        activation=s.describe() if s.name in names() else s.name,  # a formula: its text
         formula=s.text,
         derivative=s.text_grad,
         checks=by_name,

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from ._spec import ActivationSpec
+from ..activations import ActivationSpec
 
 __all__ = ["SignalReport", "init_for", "propagate"]
 

@@ -6,8 +6,7 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from ._loop import load_data, run
-from ._spec import RunSpec
+from ..train import RunSpec, load_data, run
 
 __all__ = ["compare_activations"]
 
@@ -25,10 +24,10 @@ def compare_activations(
     data = load_data(base)
     out: dict[str, dict[str, Any]] = {}
     for i, act in enumerate(acts):
-        params = dict(act_params or {}) if i == 0 else {}
+        spec = base.replace(act=act, act_params=dict(act_params or {}) if i == 0 else {})
         accs, statuses = [], []
         for seed in seeds:
-            r = run(base.replace(act=act, act_params=params, seed=seed), dataset=data)
+            r = run(spec.replace(seed=seed), dataset=data)
             statuses.append(r.status)
             accs.append(r.final.get("test_acc", float("nan")) if r.status == "ok" else float("nan"))
         ok = [a for a in accs if a == a]

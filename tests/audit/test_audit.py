@@ -8,6 +8,7 @@ import pytest
 
 import actopt
 import actopt.activations as A
+from actopt.audit import audit
 from actopt.cli import main
 
 ELEMENTWISE = [n for n in A.names() if not A.spec(n).vector]
@@ -27,16 +28,24 @@ def test_the_seeds_bad_examples_are_bad_for_the_right_reason(formula, check, rea
 
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "swish"])
 def test_the_classics_are_not_bad(name):
-    assert A.audit(name, timing=False).verdict != "bad"
+    assert audit(name, timing=False).verdict != "bad"
 
 
 @pytest.mark.parametrize("name", ELEMENTWISE)
 def test_every_catalog_activation_gets_a_verdict(name):
-    r = A.audit(name, timing=False)
+    r = audit(name, timing=False)
     assert r.verdict in ("good", "caveats", "bad")
     assert all(c.status in ("pass", "warn", "fail") for c in r.checks.values())
     assert (r.verdict == "good") == (r.reasons == [])
     json.dumps(r.to_dict())  # plain data
+
+
+def test_the_auditor_is_its_own_layer():
+    """actopt.audit is the package and is callable; the catalog no longer carries the audit."""
+    import actopt.audit as audit_package
+
+    assert actopt.audit is audit_package and actopt.audit("relu", timing=False).verdict
+    assert not any(hasattr(A, n) for n in ("audit", "AuditReport", "write_gallery"))
 
 
 @pytest.mark.parametrize("formula, check", [
@@ -45,28 +54,36 @@ def test_every_catalog_activation_gets_a_verdict(name):
     ("abs(x)", "sign_preserving"), ("1/x", "defined_everywhere"),
 ])  # fmt: skip
 def test_other_failures(formula, check):
-    r = A.audit(formula, timing=False, signal=False)
+    r = audit(formula, timing=False, signal=False)
     assert r.verdict == "bad" and r.checks[check].status == "fail"
 
 
 def test_linear_collapse_is_shown():
-    c = A.audit("2*x + 1", timing=False).checks["nonlinear"]
+    c = audit("2*x + 1", timing=False).checks["nonlinear"]
     assert c.evidence["slope"] == pytest.approx(2) and c.evidence["intercept"] == pytest.approx(1)
     assert c.evidence["collapse_error"] < 1e-12
 
 
 def test_risks_are_measured_where_they_are():
-    relu = A.audit("relu", timing=False)
+    relu = audit("relu", timing=False)
     assert relu.checks["dead_zone"].status == "warn" and "x < 0" in relu.checks["dead_zone"].detail
     assert relu.checks["differentiable"].status == "warn"  # the kink: a subgradient
-    sig = A.audit("sigmoid", timing=False).checks
+    sig = audit("sigmoid", timing=False).checks
     assert sig["saturation"].status == "warn" and sig["zero_centered"].status == "warn"
     t = sig["saturation"].evidence
     assert 6 < t["left_t"] < 9 and 6 < t["right_t"] < 9  # σ'(x) < 1e-3 beyond |x| ≈ 6.9
 
 
+def test_formulas_calling_the_catalog_are_audited(capsys):
+    assert main(["audit", "relu(x)+0.1*x", "--no-timing", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["derivative"] == "relu'(x) + 0.1" and report["verdict"] == "good"
+    assert report["checks"]["dead_zone"]["status"] == "pass"  # relu's dead zone is gone
+    assert report["checks"]["differentiable"]["status"] == "warn"  # its kink at 0 is not
+
+
 def test_signal_propagation_tells_the_textbook_story():
-    sp = {n: A.audit(n, timing=False).checks["signal_propagation"] for n in
+    sp = {n: audit(n, timing=False).checks["signal_propagation"] for n in
           ("sigmoid", "relu", "tanh", "selu")}  # fmt: skip
     assert sp["sigmoid"].evidence["vanish_depth"] is not None
     assert sp["relu"].status == "pass" and sp["relu"].evidence["init"] == "he"

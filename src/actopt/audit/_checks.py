@@ -13,9 +13,9 @@ from typing import Any
 
 import torch
 
+from ..activations import ActivationSpec, get
 from . import _measure
 from ._signal import propagate
-from ._spec import ActivationSpec
 
 __all__ = ["Check", "run_checks"]
 
@@ -347,7 +347,6 @@ def check_exploding(spec: ActivationSpec) -> Check:
 
 
 def check_backprop_cost(spec: ActivationSpec, n: int = 1 << 20, repeat: int = 5) -> Check:
-    from ._registry import get
 
     def cost(module) -> float:
         x = torch.randn(n, requires_grad=True, generator=torch.Generator().manual_seed(0))

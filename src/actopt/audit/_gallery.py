@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from ._spec import ActivationSpec
+from ..activations import ActivationSpec
 
 __all__ = ["plot_activation", "write_gallery"]
 

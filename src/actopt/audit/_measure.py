@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from ._spec import ActivationSpec
+from ..activations import ActivationSpec
 
 __all__ = [
     "BOUND_LIMIT",
