@@ -137,14 +137,14 @@ def load(spec: RunSpec) -> D.Dataset:
 def bench_workloads(args: argparse.Namespace, console: Console) -> None:
     """Each engine group is measured next to a plain loop and SGEMM: other jobs on the machine
     come in bursts, so the ratios are taken pair by pair and their medians reported."""
-    table = Table(title=f"replica-samples/s: engine vs K plain loops · Adam · {args.threads} "
-                  f"threads · medians of {args.repeat} adjacent pairs")  # fmt: skip
-    for col in ("workload", "K", "engine", "K plain loops", "ratio", "GFLOP/s", "÷ SGEMM"):
-        table.add_column(col, justify="left" if col == "workload" else "right")
     roofline = []
     for name, (spec, steps) in WORKLOADS.items():
         if name not in args.only:
             continue
+        table = Table(title=f"replica-samples/s: engine vs K plain loops · Adam · {args.threads} "
+                      f"threads · medians of {args.repeat} adjacent pairs")  # fmt: skip
+        for col in ("workload", "K", "engine", "K plain loops", "ratio", "GFLOP/s", "÷ SGEMM"):
+            table.add_column(col, justify="left" if col == "workload" else "right")
         ds = load(spec)
         flops = step_flops(plain_net(spec, ds.input_shape), ds.input_shape)
         pairs: dict[str, list[tuple[float, float, float]]] = {g: [] for g in GROUPS}
@@ -160,7 +160,7 @@ def bench_workloads(args: argparse.Namespace, console: Console) -> None:
             share = statistics.median(e * flops / 1e9 / s for e, _, s in pairs[g])
             table.add_row(name, g, f"{rate:,.0f}", f"{plain:,.0f}", f"{ratio:.2f}×",
                           f"{rate * flops / 1e9:.1f}", f"{share:.2f}")  # fmt: skip
-    console.print(table)
+        console.print(table)  # each workload as soon as it is measured
     console.print(f"SGEMM 2048² in this process: {statistics.median(roofline):.0f} GFLOP/s "
                   f"(range {min(roofline):.0f}–{max(roofline):.0f})")  # fmt: skip
 
