@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +27,18 @@ from ._result import RunResult, environment
 from ._schedule import make_scheduler
 from ._spec import RunSpec
 
-__all__ = ["Fitted", "ProgressFn", "evaluate", "fit", "load_data", "resolve_device", "run"]
+__all__ = [
+    "Fitted",
+    "ProgressFn",
+    "build_model",
+    "evaluate",
+    "final_metrics",
+    "fit",
+    "load_data",
+    "make_optimizer",
+    "resolve_device",
+    "run",
+]
 
 # progress(epoch, epochs, step_in_epoch, steps_in_epoch, running_loss, running_acc)
 ProgressFn = Callable[[int, int, int, int, float, float], None]
@@ -83,17 +94,26 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn) -> tup
     return float(loss_sum) / len(y), int(correct) / len(y)
 
 
-def _build(spec: RunSpec, ds: Dataset, device: torch.device, prepare=None):
-    model = models.build(
-        spec.model, ds.input_shape, ds.num_classes,
+def build_model(spec: RunSpec, input_shape: Sequence[int], num_classes: int) -> nn.Module:
+    """The network of ``spec`` (on CPU; its initial weights come from the global RNG)."""
+    return models.build(
+        spec.model, input_shape, num_classes,
         depth=spec.depth, width=spec.width, act=spec.act, act_params=spec.act_params,
         init=spec.init, norm=spec.norm, dropout=spec.dropout,
-    ).to(device)  # fmt: skip
+    )  # fmt: skip
+
+
+def make_optimizer(spec: RunSpec, params: Iterable) -> torch.optim.Optimizer:
+    """The optimizer of ``spec`` over ``params``, with its hyper-parameters."""
+    return optim.spec(spec.opt).make(params, lr=spec.lr, **spec.opt_params)
+
+
+def _build(spec: RunSpec, ds: Dataset, device: torch.device, prepare=None):
+    model = build_model(spec, ds.input_shape, ds.num_classes).to(device)
     if prepare is not None:
         with torch.no_grad():
             prepare(model)
-    opt = optim.spec(spec.opt).make(model.parameters(), lr=spec.lr, **spec.opt_params)
-    return model, opt
+    return model, make_optimizer(spec, model.parameters())
 
 
 def run(
@@ -256,9 +276,18 @@ def _train(
 
 def _finish(result: RunResult, model, ds: Dataset, loss_fn, train_s, eval_s, seen) -> None:
     """Final metrics: the whole train set re-evaluated (the running average lags the model)."""
+    train = evaluate(model, ds.x_train, ds.y_train, loss_fn)
+    final_metrics(result, train, train_s, eval_s, seen)
+
+
+def final_metrics(
+    result: RunResult, train: tuple[float, float], train_s: float, eval_s: float, seen: int
+) -> None:
+    """``result.final`` from the whole train set's (loss, accuracy), the last history row and
+    the last diagnostics record; ``train_s`` / ``eval_s`` into ``result.timing``."""
     last = result.history[-1]
     final: dict[str, Any] = result.final
-    final["train_loss"], final["train_acc"] = evaluate(model, ds.x_train, ds.y_train, loss_fn)
+    final["train_loss"], final["train_acc"] = train
     for k in ("val_loss", "val_acc", "test_loss", "test_acc"):
         final[k] = last[k]
     final["gen_gap"] = final["train_acc"] - final["test_acc"]
