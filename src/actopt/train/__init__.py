@@ -8,6 +8,7 @@
 
 from ._diagnostics import SATURATION_THRESHOLD, Diagnostics, Record
 from ._loop import evaluate, load_data, resolve_device, run
+from ._resources import MemoryEstimate, check_resources, estimate_memory
 from ._result import STATUSES, RunResult, environment
 from ._schedule import make_scheduler
 from ._spec import LOSSES, SCHEDULES, RunSpec
@@ -18,10 +19,13 @@ __all__ = [
     "SCHEDULES",
     "STATUSES",
     "Diagnostics",
+    "MemoryEstimate",
     "Record",
     "RunResult",
     "RunSpec",
+    "check_resources",
     "environment",
+    "estimate_memory",
     "evaluate",
     "load_data",
     "make_scheduler",
