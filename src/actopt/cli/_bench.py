@@ -12,7 +12,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ._common import UsageError, err, out, parse_value, split_top_level
+from ._common import (
+    UsageError,
+    add_command,
+    err,
+    out,
+    parse_value,
+    print_error,
+    split_top_level,
+)
 
 __all__ = ["add_parsers", "print_leaderboard"]
 
@@ -69,7 +77,7 @@ def _report(folder: str, quiet: bool = False) -> Any:
         out.print(f"[dim]vs baseline {escape(grid['baseline'])}: paired t-test over seeds, "
                   "p ≥ 0.05 is a tie[/]")  # fmt: skip
     if not quiet:
-        out.print(f"report: {written['html']}  (figures in {Path(folder) / 'figures'})")
+        out.print(escape(f"report: {written['html']}  (figures in {Path(folder) / 'figures'})"))
     return written
 
 
@@ -82,16 +90,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
         TextColumn("[red]{task.fields[failed]} failed[/]"), TimeRemainingColumn(),
         console=err, disable=args.quiet,
     )  # fmt: skip
-    task = bar.add_task("runs", total=0, failed=0)
     counts = {"failed": 0}
+    tasks: list = []  # the bar's one task, added once the runs are known (no bar on an error)
 
     def on_start(total: int) -> None:
-        bar.update(task, total=total)
+        tasks.append(bar.add_task("runs", total=total, failed=0))
 
     def on_done(spec, result) -> None:
         if result is not None and result.status != "ok":
             counts["failed"] += 1
-        bar.update(task, advance=1, failed=counts["failed"])
+        bar.update(tasks[0], advance=1, failed=counts["failed"])
 
     t0 = time.time()
     try:
@@ -101,7 +109,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 address=args.address, on_start=on_start, on_done=on_done,
             )  # fmt: skip
     except BenchError as e:
-        err.print(f"[red]error:[/] {e}", soft_wrap=True)
+        print_error(str(e))
         return 2
     except BenchInterrupted as e:
         err.print(f"[yellow]{e}[/]; run the same command again to resume")
@@ -133,19 +141,19 @@ def cmd_export(args: argparse.Namespace) -> int:
         df.to_csv(sys.stdout, index=False)
     if args.csv:
         df.to_csv(args.csv, index=False)
-        out.print(f"wrote {len(df)} runs to {args.csv}")
+        out.print(escape(f"wrote {len(df)} runs to {args.csv}"))
     if args.parquet:
         try:
             df.to_parquet(args.parquet, index=False)
         except ImportError as e:
             raise UsageError(f"parquet needs pyarrow (pip install pyarrow): {e}") from None
-        out.print(f"wrote {len(df)} runs to {args.parquet}")
+        out.print(escape(f"wrote {len(df)} runs to {args.parquet}"))
     return 0
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "bench",
+    p = add_command(
+        sub, "bench",
         help="train a grid of activations × optimizers × seeds and report with statistics",
         description="Without arguments: MNIST-1D (generated, no download), a 2×256 MLP, "
         "identity, sigmoid, tanh, relu, leaky_relu, elu and swish with Adam (lr 1e-2), 3 "
@@ -154,7 +162,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "defaults, and a flag replaces the file's key of the same name. Finished runs are kept in "
         "OUT/actopt.db (SQLite): running "
         "the same command again skips them, so an interrupted bench resumes.",
-    )
+        examples=["actopt bench",
+                  "actopt bench --data mnist,fashion-mnist --act relu,tanh,'x*tanh(softplus(x))' "
+                  "--opt adam,momentum --seeds 5 --epochs 10 --tune --out my-bench",
+                  "actopt bench --spec grid.toml --backend ray --address auto"],
+    )  # fmt: skip
     a = p.add_argument
     a(
         "--spec",
@@ -185,15 +197,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--quiet", "-q", action="store_true")
     p.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("report", help="print the leaderboard and write OUT/report.html",
-                       description="Read OUT/actopt.db; print the leaderboard; write a self-"
-                       "contained OUT/report.html and PNG figures in OUT/figures.")  # fmt: skip
+    p = add_command(sub, "report", help="print the leaderboard and write OUT/report.html",
+                    description="Read OUT/actopt.db; print the leaderboard; write a self-"
+                    "contained OUT/report.html and PNG figures in OUT/figures.",
+                    examples=["actopt report bench-out"])  # fmt: skip
     p.add_argument("out", help="a bench results folder")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("export", help="every run of a bench as CSV or Parquet",
-                       description="One row per run, one column per spec field and final "
-                       "metric. Without --csv/--parquet, CSV goes to stdout.")  # fmt: skip
+    p = add_command(sub, "export", help="every run of a bench as CSV or Parquet",
+                    description="One row per run, one column per spec field and final "
+                    "metric. Without --csv/--parquet, CSV goes to stdout.",
+                    examples=["actopt export bench-out --csv runs.csv",
+                              "actopt export bench-out | head"])  # fmt: skip
     p.add_argument("out", help="a bench results folder")
     p.add_argument("--csv", metavar="PATH")
     p.add_argument("--parquet", metavar="PATH")
