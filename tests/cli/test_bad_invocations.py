@@ -37,10 +37,12 @@ _PY_HINT = re.compile(r"actopt\.[\w.]+\(\)")  # "see actopt.optim.names()": not 
 BENCH = pytest.mark.xfail(strict=True, reason="#14 owns bench/report/export output and store")
 
 
-def row(klass: str, *argv: str, marks=(), process: bool = False, literal: str = "", id=""):
+def row(klass: str, *argv: str, marks=(), process: bool = False, literal: str = "", id="",
+        code: int = 2):  # fmt: skip
     """One bad invocation of class ``klass``; ``literal``: text the error line must show as
-    typed (rich markup in it printed, not eaten); ``process``: run as a separate process."""
-    return pytest.param(klass, list(argv), process, literal, marks=marks,
+    typed (rich markup in it printed, not eaten); ``process``: run as a separate process;
+    ``code``: the exit status (2, a usage error; 1, a run that started and failed)."""
+    return pytest.param(klass, list(argv), process, literal, code, marks=marks,
                         id=id or f"{klass}:{' '.join(argv)}"[:90])  # fmt: skip
 
 
@@ -198,6 +200,11 @@ ROWS = [
     row("hang", *TINY_TRAIN, "--act", "x**9**9**9", process=True),
     row("hang", "bench", "--act", "x**9**9**9", "--out", "{tmp}/b", process=True),
     row("hang", "audit", "(10**1000)**1000**1000"),
+    # -- dataset files that are not the published ones: the run fails, the files stay -------------
+    row("data-file", *TINY_TRAIN, "--data", "mnist", "--data-dir", "{corrupt}", code=1,
+        literal="checksum mismatch"),
+    row("data-file", *TINY_TRAIN, "--data", "fashion-mnist", "--data-dir", "{corrupt}", code=1,
+        literal="is corrupt or truncated"),
     # -- a Ray cluster that is not there --------------------------------------------------------
     row("ray", *TINY_BENCH, "--backend", "ray", "--address", "127.0.0.1:1", "--out", "{tmp}/b",
         process=True),
@@ -216,13 +223,18 @@ def places(tmp_path: Path) -> dict[str, str]:
         ro = Path("/sys")
         if not ro.is_dir():
             pytest.skip("running as root without /sys: no folder root cannot write in")
+    for name in ("mnist", "fashion-mnist"):  # junk where the IDX files belong
+        (tmp_path / "corrupt" / name).mkdir(parents=True)
+        for f in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                  "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):  # fmt: skip
+            (tmp_path / "corrupt" / name / f"{f}.gz").write_bytes(b"not gzip")
     from actopt.bench import Store
 
     with Store(tmp_path / "store"):
         pass
     yield {"tmp": str(tmp_path), "file": str(tmp_path / "a-file"), "dir": str(tmp_path / "a-dir"),
            "ro": str(ro), "missing": str(tmp_path / "missing"),
-           "store": str(tmp_path / "store")}  # fmt: skip
+           "store": str(tmp_path / "store"), "corrupt": str(tmp_path / "corrupt")}  # fmt: skip
     (tmp_path / "read-only").chmod(stat.S_IRWXU)
 
 
@@ -259,18 +271,20 @@ def _run(argv: list[str], process: bool, capsys, cwd: Path) -> tuple[int, str]:
     return code, capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("klass", "argv", "process", "literal"), ROWS)
-def test_bad_invocation_is_one_error_line(klass, argv, process, literal, places, capsys,
+@pytest.mark.parametrize(("klass", "argv", "process", "literal", "expect"), ROWS)
+def test_bad_invocation_is_one_error_line(klass, argv, process, literal, expect, places, capsys,
                                            monkeypatch):  # fmt: skip
     monkeypatch.chdir(places["tmp"])
     argv = [a.format(**places) for a in argv]
     code, err = _run(argv, process, capsys, Path(places["tmp"]))
     lines = [line for line in err.splitlines() if line.strip()]
     assert "Traceback" not in err, err
-    assert code == 2, f"exit {code}: {err}"
+    assert code == expect, f"exit {code}: {err}"
     assert len(lines) == 1 and lines[0].startswith("error: "), err
     assert not _PY_HINT.search(err), f"points CLI users at Python: {err}"
     assert literal in lines[0], f"{literal!r} not shown as typed: {lines[0]}"
+    if klass == "data-file":  # the user's files are never replaced or removed
+        assert {p.read_bytes() for p in Path(places["corrupt"]).rglob("*.gz")} == {b"not gzip"}
 
 
 def test_every_subcommand_has_rows():
