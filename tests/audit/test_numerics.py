@@ -7,8 +7,7 @@ import functools
 
 import pytest
 
-from actopt.audit import audit
-from actopt.audit import _cost
+from actopt.audit import _cost, audit
 
 # formulas written the naive way: their symbolic f' overflows to inf/inf = nan in float64
 TWINS = [
