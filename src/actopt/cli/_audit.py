@@ -88,13 +88,13 @@ def cmd_gallery(args: argparse.Namespace) -> int:
         check_gallery(len(given), allow_large=args.allow_large)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    specs, seen = [], set()
+    specs, seen = [], {}  # canonical name → the name given for it
     for name in given:
         s = _spec(name, {})
         if s.name in seen:  # silu and swish: one activation, one picture
-            err.print(f"[dim]{escape(name)} is {escape(s.name)}, already in the gallery[/]")
+            err.print(f"[dim]{escape(name)}: already in the gallery as {escape(seen[s.name])}[/]")
             continue
-        seen.add(s.name)
+        seen[s.name] = name
         specs.append(s)
     written = write_gallery(specs, make_dir(args.out))
     out.print(escape(f"wrote {len(specs)} pictures, {written['gallery']} and {written['index']}"))
