@@ -10,9 +10,18 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["MEMORY_FRACTION", "ResourceError", "check_memory", "fmt_bytes", "memory_budget"]
+__all__ = [
+    "MEMORY_FRACTION",
+    "WORKER_BYTES",
+    "ResourceError",
+    "check_memory",
+    "check_workers",
+    "fmt_bytes",
+    "memory_budget",
+]
 
 MEMORY_FRACTION = 0.5  # a request may take half the machine's memory without --allow-large
+WORKER_BYTES = 512 << 20  # one worker process: Python, torch and a small run (measured ~450 MB)
 
 
 class ResourceError(ValueError):
@@ -53,3 +62,16 @@ def check_memory(need: float, what: str, detail: str = "", allow_large: bool = F
         f"{what} needs about {fmt_bytes(need)}{parts}, more than half this machine's memory "
         f"({fmt_bytes(budget)}); make it smaller, or pass --allow-large to try anyway"
     )
+
+
+def check_workers(workers: int, allow_large: bool = False) -> None:
+    """``ValueError`` for fewer than one worker; ``ResourceError`` when that many worker
+    processes (each its own Python with torch, :data:`WORKER_BYTES`) exceed the memory budget
+    (``bench --workers 500``), unless ``allow_large``.
+
+    >>> check_workers(2)
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
+    check_memory(workers * WORKER_BYTES, f"{workers:,} worker processes",
+                 f"about {fmt_bytes(WORKER_BYTES)} each", allow_large)  # fmt: skip
