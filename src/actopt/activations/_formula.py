@@ -283,7 +283,7 @@ def _derive(text: str, values: dict[str, Any]) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=256)
-def _cached(text: str, items: tuple[tuple[str, Any], ...]) -> ActivationSpec:
+def _cached(text: str, items: tuple[tuple[str, Any], ...], _types: tuple) -> ActivationSpec:
     values = dict(items)
     learnable = values.pop("learnable", False)
     if not isinstance(learnable, bool):
@@ -348,4 +348,6 @@ def from_formula(text: str, **params: Any) -> ActivationSpec:
     >>> from_formula("leaky_relu(2*x, negative_slope=0.2) + 0.1*x").text_grad
     "2*leaky_relu'(2*x, negative_slope=0.2) + 0.1"
     """
-    return _cached(text, tuple(sorted(params.items())))
+    items = tuple(sorted(params.items()))
+    # the types are part of the cache key: True == 1 == 1.0 would share one entry otherwise
+    return _cached(text, items, tuple(type(v) for _, v in items))
