@@ -75,6 +75,11 @@ def _opt_defaults(name: str) -> dict[str, Any]:
     return optim.spec(name).defaults
 
 
+def _same(value: Any, default: Any) -> bool:
+    as_tuple = lambda v: tuple(v) if isinstance(v, (tuple, list)) else v  # noqa: E731
+    return as_tuple(value) == as_tuple(default)
+
+
 def _fmt(v: Any) -> str:
     return repr(v) if isinstance(v, float) else str(v)
 
@@ -95,9 +100,12 @@ def command(spec: RunSpec) -> tuple[str, list[str]]:
     if spec.dropout:
         p += ["--dropout", _fmt(spec.dropout)]
     p += ["--opt", spec.opt, "--lr", _fmt(spec.lr)]
+    defaults = _opt_defaults(spec.opt)
     for k, v in spec.opt_params.items():
-        if isinstance(v, tuple):
-            notes.append(f"{k}={v} has no command-line form; 'save' keeps it")
+        if _same(v, defaults.get(k)):
+            continue  # the canonical spec spells out every default; the command need not
+        if isinstance(v, (tuple, list)):
+            notes.append(f"{k}={tuple(v)} has no command-line form; 'save' keeps it")
             continue
         p += ["-o", f"{k}={_fmt(v)}"]
     p += ["--batch-size", str(spec.batch_size), "--steps", str(spec.steps), "--loss", spec.loss,
