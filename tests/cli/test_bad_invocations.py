@@ -35,6 +35,8 @@ CUDA = torch.cuda.is_available()
 _PY_HINT = re.compile(r"actopt\.[\w.]+\(\)")  # "see actopt.optim.names()": not for CLI users
 # the bench engineer's issue (#14): rows of bench/report/export they fix (the lead flips them)
 BENCH = pytest.mark.xfail(strict=True, reason="#14 owns bench/report/export output and store")
+# those that today start a real bench (into the current folder, or 100,000 workers): not run
+BENCH_NOT_RUN = pytest.mark.xfail(strict=True, run=False, reason="#14 owns: today it runs")
 
 
 def row(klass: str, *argv: str, marks=(), process: bool = False, literal: str = "", id="",
@@ -86,7 +88,7 @@ ROWS = [
     row("out-empty", "gallery", "relu", "--out", ""),
     row("out-empty", "audit", "relu", "--plot", ""),
     row("out-empty", "landscape", "quadratic", "--out", ""),
-    row("out-empty", *TINY_BENCH, "--out", "", marks=BENCH),
+    row("out-empty", *TINY_BENCH, "--out", "", marks=BENCH_NOT_RUN),
     # -- a device this machine does not have ------------------------------------------------------
     *(
         row("device", *TINY_TRAIN, "--device", d, marks=pytest.mark.skipif(CUDA, reason="CUDA"))
@@ -193,7 +195,7 @@ ROWS = [
     row("resources", "landscape", "quadratic", "--steps", "100000000", "--tune"),
     row("resources", "gallery", *(f"x+{i}" for i in range(1001)), "--out", "{tmp}/g",
         id="resources:gallery 1001 formulas"),
-    row("resources", *TINY_BENCH, "--workers", "100000", "--out", "{tmp}/b", marks=BENCH,
+    row("resources", *TINY_BENCH, "--workers", "100000", "--out", "{tmp}/b", marks=BENCH_NOT_RUN,
         process=True),
     # -- formulas that hung or crashed: a separate process under a time limit ---------------------
     row("hang", "audit", "x**9**9**9", process=True),
