@@ -52,7 +52,7 @@ def check_memory(need: float, what: str, detail: str = "", allow_large: bool = F
 
     >>> check_memory(1e30, "this run", "1e29 parameters")
     Traceback (most recent call last):
-    actopt._resources.ResourceError: this run needs about 8.27e+05 PB (1e29 parameters), ...
+    actopt._resources.ResourceError: this run needs about 8.88e+14 PB (1e29 parameters), ...
     """
     budget = memory_budget()
     if allow_large or need <= budget:
