@@ -13,10 +13,13 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "actopt"
 
-# a package may import only packages of a lower layer (and its own modules); "_registry" and
-# the package root ("actopt": __version__) are shared utilities below everything
+# a package may import only packages of a lower layer (and its own modules); "_registry",
+# "_numbers", "_resources" and the package root ("actopt": __version__) are shared utilities
+# below everything
 LAYERS = {
     "_registry": 0,
+    "_numbers": 0,
+    "_resources": 0,
     "activations": 1,
     "optim": 1,
     "data": 1,
@@ -30,7 +33,8 @@ LAYERS = {
     "playground": 5,  # saves to a bench store, trains with train
     "cli": 6,
 }
-UTILITIES = {"actopt", "actopt._registry", "actopt.__init__"}
+UTILITIES = {"actopt", "actopt._registry", "actopt._numbers", "actopt._resources",
+             "actopt.__init__"}  # fmt: skip
 
 
 def _module_name(path: Path) -> str:

@@ -111,3 +111,16 @@ def test_gallery_writes_pictures_and_an_index(tmp_path, capsys):
     assert all(p.stat().st_size > 5000 for p in tmp_path.glob("*.png"))
     page = (tmp_path / "index.html").read_text()
     assert page.count("<img") == 3 and "x*tanh(softplus(x))" in page
+
+
+def test_gallery_gives_formulas_distinct_files_and_draws_a_name_once(tmp_path, capsys):
+    """``x*2`` and ``x+2`` once shared one file; ``relu relu tanh`` misaligned the cards."""
+    argv = ["gallery", "x*2", "x+2", "relu", "relu", "silu", "swish", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    pictures = sorted(p.name for p in tmp_path.glob("*.png") if p.name != "gallery.png")
+    assert len(pictures) == 4 and "relu.png" in pictures, pictures  # x*2, x+2, relu, swish
+    page = (tmp_path / "index.html").read_text()
+    assert page.count("<img") == 4 and "<b>x*2</b>" in page and "<b>x+2</b>" in page
+    cards = page.split("<figure>")[1:]  # each card's picture is its own function's
+    assert all(c.count('src="') == 1 for c in cards)
+    assert "swish: already in the gallery as silu" in capsys.readouterr().err

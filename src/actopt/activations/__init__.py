@@ -15,6 +15,7 @@ Is a formula a good activation? ``actopt.audit`` (the layer above) judges it.
 # imported for their effect: the families register their specs, _persist makes specs picklable
 from . import _classic, _persist, _rectifiers, _shrink, _smooth, _softmax  # noqa: F401
 from ._describe import catalog_rows, details
+from ._exact import overflow_safe
 from ._formula import FormulaError, from_formula
 from ._module import Activation, SpecFunction
 from ._registry import get, names, register, resolve, spec
@@ -33,6 +34,7 @@ __all__ = [
     "from_formula",
     "get",
     "names",
+    "overflow_safe",
     "register",
     "resolve",
     "spec",

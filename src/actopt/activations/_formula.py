@@ -17,45 +17,36 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import mpmath
 import sympy as sp
-import torch
-import torch.nn.functional as F
 
-from ._calls import CatalogCall, catalog_function, catalog_names, catalog_op, is_catalog_name
+from .._numbers import FLOAT32_MAX, as_finite, shown
+from ._budget import OutOfTime, budget
+from ._calls import catalog_function, catalog_names, is_catalog_name
+from ._compile import FormulaFn, sigmoid, softplus
+from ._kinks import find_kinks
 from ._spec import ActivationSpec, Param, Properties
 
-__all__ = ["FUNCTIONS", "MAX_NODES", "FormulaError", "from_formula", "looks_like_formula"]
+__all__ = [
+    "DERIVE_BUDGET_S",
+    "FUNCTIONS",
+    "MAX_DIGITS",
+    "MAX_EXPONENT",
+    "MAX_NODES",
+    "FormulaError",
+    "from_formula",
+    "looks_like_formula",
+]
 
 MAX_NODES = 200
+MAX_EXPONENT = 1000  # |p| in a**p: x**1000 already overflows float64 for |x| > 2.03
+MAX_DIGITS = 1000  # a constant (10**1000 at most) that sympy builds exactly, as an integer
+DERIVE_BUDGET_S = 10.0  # seconds sympy may spend on one formula's derivatives and printing
 X = sp.Symbol("x", real=True)
 
 
 class FormulaError(ValueError):
     """A formula that is malformed, too large or uses something outside the whitelist."""
-
-
-# -- sympy functions with numerically stable torch counterparts --------------------------------
-
-
-class sigmoid(sp.Function):  # lower-case: the name users type
-    """σ(a) = 1 / (1 + e^{−a}); kept whole so torch can use its stable kernel."""
-
-    def fdiff(self, argindex: int = 1):
-        s = sigmoid(self.args[0])
-        return s * (1 - s)
-
-    def _eval_rewrite_as_exp(self, arg, **kwargs):
-        return 1 / (1 + sp.exp(-arg))
-
-
-class softplus(sp.Function):
-    """log(1 + e^a), kept whole: the naive form overflows for large a."""
-
-    def fdiff(self, argindex: int = 1):
-        return sigmoid(self.args[0])
-
-    def _eval_rewrite_as_exp(self, arg, **kwargs):
-        return sp.log(1 + sp.exp(arg))
 
 
 def _piecewise(cond, a, b):
@@ -73,10 +64,37 @@ FUNCTIONS: dict[str, tuple[Callable[..., sp.Expr], int | None]] = {
 CONSTANTS = {"pi": sp.pi, "e": sp.E}
 _BINOPS = {
     ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a**b,
+    ast.Div: lambda a, b: a / b,
 }  # fmt: skip
 _COMPARE = {ast.Gt: sp.StrictGreaterThan, ast.GtE: sp.GreaterThan,
             ast.Lt: sp.StrictLessThan, ast.LtE: sp.LessThan}  # fmt: skip
+
+
+def _digits(n: sp.Expr) -> float:
+    """log10 |n| of a constant, without computing it in full (-inf for 0, inf for no number)."""
+    if n.is_Rational:
+        p, q = abs(int(n.p)), int(n.q)
+        return math.log10(p) - math.log10(q) if p else -math.inf
+    value = sp.Abs(n).evalf(15)
+    if value.is_zero:
+        return -math.inf
+    if not value.is_Float:  # nan, zoo, oo
+        return math.inf
+    return float(mpmath.log10(mpmath.mpf(value._mpf_)))
+
+
+def _power(base: sp.Expr, power: sp.Expr, node: ast.AST) -> sp.Expr:
+    """``base**power``, bounded before sympy sees it: sympy computes a power of integers in
+    full (9**9**9 has 369 million digits and never returns)."""
+    if power.is_number:
+        size = _digits(power)
+        if size > math.log10(MAX_EXPONENT):
+            raise FormulaError(f"exponent {shown(power)} is too large (at most {MAX_EXPONENT} "
+                               f"in size){_where(node)}")  # fmt: skip
+        if base.is_number and 10**size * _digits(base) > MAX_DIGITS:
+            raise FormulaError(f"{shown(base)}**{shown(power)} is too large a number (at most "
+                               f"{MAX_DIGITS} digits){_where(node)}")  # fmt: skip
+    return base**power
 
 
 def looks_like_formula(text: str) -> bool:
@@ -121,6 +139,9 @@ def _build(node: ast.AST, symbols: dict[str, sp.Symbol], params: dict, in_condit
         hint = f"; declare it as a parameter ({node.id}=…)" if node.id.isidentifier() else ""
         raise FormulaError(f"unknown symbol {node.id!r}{_where(node)}{hint}. Allowed: "
                            f"{_allowed_names(params)}")  # fmt: skip
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        return _power(_build(node.left, symbols, params), _build(node.right, symbols, params),
+                      node)  # fmt: skip
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
         left = _build(node.left, symbols, params)
         right = _build(node.right, symbols, params)
@@ -144,6 +165,10 @@ def _build(node: ast.AST, symbols: dict[str, sp.Symbol], params: dict, in_condit
             want = "two or more" if arity is None else str(arity)
             raise FormulaError(f"{name}() takes {want} argument(s), got {n}{_where(node)}")
         if name == "piecewise":
+            if not isinstance(node.args[0], ast.Compare):
+                where = _where(node.args[0])
+                raise FormulaError("piecewise(condition, if_true, if_false): the condition is "
+                                   f"one comparison such as x > 0{where}")  # fmt: skip
             cond = _build(node.args[0], symbols, params, in_condition=True)
             return builder(cond, *(_build(a, symbols, params) for a in node.args[1:]))
         return builder(*(_build(a, symbols, params) for a in node.args))
@@ -223,156 +248,70 @@ def parse(text: str, params: dict[str, Any]) -> tuple[sp.Expr, dict[str, sp.Symb
     return expr, symbols
 
 
-# -- sympy → torch -----------------------------------------------------------------------------
-
-Compiled = Callable[[dict[str, Any]], torch.Tensor]
-
-
-def _const(v: float) -> Compiled:
-    return lambda env: torch.as_tensor(v, dtype=env["x"].dtype, device=env["x"].device)
-
-
-def _compile(e: sp.Basic) -> Compiled:
-    """A closure env → tensor computing ``e`` with torch ops, by walking the sympy tree."""
-    if e == X:
-        return lambda env: env["x"]
-    if isinstance(e, sp.Symbol):  # a parameter: a float when fixed, a tensor when trained
-        name = e.name
-        return lambda env: torch.as_tensor(env[name], dtype=env["x"].dtype, device=env["x"].device)
-    if e.is_Number or e in (sp.pi, sp.E):
-        return _const(float(e))
-    if isinstance(e, (sp.logic.boolalg.BooleanTrue,)):
-        return lambda env: torch.ones_like(env["x"], dtype=torch.bool)
-    if isinstance(e, sp.Piecewise):
-        pieces = [(_compile(v), _compile(c)) for v, c in e.args]
-
-        def piecewise(env):
-            out = _broadcast(pieces[-1][0](env), env)
-            for value, cond in reversed(pieces[:-1]):
-                out = torch.where(cond(env), value(env), out)
-            return out
-
-        return piecewise
-    args = [_compile(a) for a in e.args]
-    if isinstance(e, sp.Add):
-        return lambda env: functools.reduce(torch.add, (a(env) for a in args))
-    if isinstance(e, sp.Mul):
-        return lambda env: functools.reduce(torch.mul, (a(env) for a in args))
-    if isinstance(e, sp.Pow):
-        base, power = args
-        ex = e.args[1]
-        if ex == sp.Rational(1, 2):
-            return lambda env: torch.sqrt(base(env))
-        if ex == -1:
-            return lambda env: torch.reciprocal(base(env))
-        if ex.is_Integer:
-            k = int(ex)
-            return lambda env: torch.pow(base(env), k)
-        return lambda env: torch.pow(base(env), power(env))
-    if (op := catalog_op(e)) is not None:  # relu(...), relu'(...): the catalog's f and f'
-        (a,) = args
-        return lambda env: op(a(env))
-    unary = {
-        sp.exp: torch.exp, sp.log: torch.log, sp.Abs: torch.abs, sp.sign: torch.sign,
-        sp.tanh: torch.tanh, sp.erf: torch.erf, sp.sin: torch.sin, sp.cos: torch.cos,
-        sp.atan: torch.atan, sigmoid: torch.sigmoid, softplus: F.softplus,
-        sp.cosh: torch.cosh, sp.sinh: torch.sinh,
-    }  # fmt: skip
-    if e.func in unary:
-        op, (a,) = unary[e.func], args
-        return lambda env: op(a(env))
-    if isinstance(e, sp.Heaviside):
-        a, h0 = args
-        return lambda env: torch.heaviside(a(env), h0(env).to(env["x"].dtype))
-    if isinstance(e, sp.DiracDelta):  # the derivative of a step: zero almost everywhere
-        a = args[0]
-        return lambda env: torch.zeros_like(a(env))
-    if isinstance(e, (sp.Max, sp.Min)):
-        op = torch.maximum if isinstance(e, sp.Max) else torch.minimum
-        return lambda env: functools.reduce(op, (_broadcast(a(env), env) for a in args))
-    relations = {sp.StrictGreaterThan: torch.gt, sp.GreaterThan: torch.ge,
-                 sp.StrictLessThan: torch.lt, sp.LessThan: torch.le}  # fmt: skip
-    if e.func in relations:
-        op, (a, b) = relations[e.func], args
-        return lambda env: op(a(env), b(env))
-    if e in (sp.zoo, sp.nan, sp.oo, -sp.oo):
-        return _const(float("nan") if e in (sp.zoo, sp.nan) else float(e))
-    raise FormulaError(f"cannot compile {e.func.__name__} to torch")
-
-
-def _broadcast(t: torch.Tensor, env: dict) -> torch.Tensor:
-    x = env["x"]
-    return t if t.shape == x.shape else t.expand_as(x) if t.dim() <= x.dim() else t
-
-
-def _as_fn(e: sp.Expr, names: tuple[str, ...]) -> Callable[..., torch.Tensor]:
-    compiled = _compile(e)
-
-    def fn(x: torch.Tensor, **params: Any) -> torch.Tensor:
-        env = {"x": x, **{n: params[n] for n in names}}
-        out = compiled(env)
-        return out if out.shape == x.shape else out.expand_as(x).clone()
-
-    return fn
-
-
 # -- the spec ----------------------------------------------------------------------------------
 
 
-def _kinks(expr: sp.Expr, values: dict[str, float]) -> tuple[float, ...]:
-    """Real x where a non-smooth piece switches: zeros of abs/sign/step arguments, max/min ties
-    and piecewise conditions (with the parameters at their values)."""
-    subs = {sp.Symbol(k, real=True): v for k, v in values.items() if not isinstance(v, bool)}
-    found: set[float] = set()
-    for node in sp.preorder_traversal(expr):
-        if isinstance(node, (sp.Abs, sp.sign, sp.Heaviside)):
-            candidates = [node.args[0]]
-        elif isinstance(node, (sp.Max, sp.Min)):
-            candidates = [a - b for i, a in enumerate(node.args) for b in node.args[i + 1 :]]
-        elif isinstance(node, sp.Piecewise):
-            candidates = [c.lhs - c.rhs for _, c in node.args if isinstance(c, sp.Rel)]
-        elif isinstance(node, CatalogCall):  # where its argument meets a catalog kink
-            candidates = [node.args[0] - k for k in node.spec.kink_points()]
-        else:
-            continue
-        for c in candidates:
-            try:
-                roots = sp.solveset(sp.Eq(c.subs(subs), 0), X, domain=sp.S.Reals)
-            except Exception:  # sympy cannot always solve; kinks are then found numerically
-                continue
-            if isinstance(roots, sp.FiniteSet):
-                found.update(float(r) for r in roots if r.is_real and abs(float(r)) < 1e6)
-    return tuple(sorted(found))
+def _scan_fn(names: tuple[str, ...], values: dict[str, Any]) -> Callable:
+    """A kink candidate (parameters substituted) as a torch function of x, for the scan."""
+
+    def make(c: sp.Expr) -> Callable:
+        fn = FormulaFn(c, names)
+        return lambda x: fn(x, **values)
+
+    return make
+
+
+def _derive(text: str, values: dict[str, Any]) -> dict[str, Any]:
+    """f, f', every ∂f/∂p and their printed forms, within the time budget."""
+    try:
+        with budget(DERIVE_BUDGET_S):
+            expr, symbols = parse(text, values)
+            unused = [n for n, s in symbols.items() if s not in expr.free_symbols]
+            if unused:
+                raise FormulaError(f"parameter(s) {', '.join(unused)} do not appear in "
+                                   f"{text.strip()!r}")  # fmt: skip
+            deriv = sp.diff(expr, X)
+            return {
+                "expr": expr, "names": tuple(symbols), "deriv": deriv,
+                "param_derivs": {n: sp.diff(expr, s) for n, s in symbols.items()},
+                "latex": sp.latex(expr), "latex_grad": sp.latex(deriv),
+                "text": str(expr), "text_grad": str(deriv),
+            }  # fmt: skip
+    except OutOfTime:
+        raise FormulaError(f"formula too complex: sympy did not finish reading and deriving "
+                           f"it within {DERIVE_BUDGET_S:g} s; simplify it") from None  # fmt: skip
 
 
 @functools.lru_cache(maxsize=256)
-def _cached(text: str, items: tuple[tuple[str, Any], ...]) -> ActivationSpec:
+def _cached(text: str, items: tuple[tuple[str, Any], ...], _types: tuple) -> ActivationSpec:
     values = dict(items)
-    learnable = bool(values.pop("learnable", False))
+    learnable = values.pop("learnable", False)
+    if not isinstance(learnable, bool):
+        raise FormulaError(f"learnable must be True or False, got {shown(learnable)}")
     for k, v in values.items():
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise FormulaError(f"parameter {k} must be a finite number, got {v!r}")
-    expr, symbols = parse(text, values)
-    unused = [n for n, s in symbols.items() if s not in expr.free_symbols]
-    if unused:
-        raise FormulaError(f"parameter(s) {', '.join(unused)} do not appear in {text.strip()!r}")
-    names = tuple(symbols)
-    deriv = sp.diff(expr, X)
-    param_derivs = {n: sp.diff(expr, s) for n, s in symbols.items()}
-    fn, grad = _as_fn(expr, names), _as_fn(deriv, names)
+        if as_finite(v, FLOAT32_MAX) is None:  # as an activation's Param checks its values
+            raise FormulaError(f"parameter {k} must be a finite number (|value| ≤ 3.4e38, "
+                               f"float32's range), got {shown(v)}")  # fmt: skip
+    d = _derive(text, values)
+    expr, names, deriv = d["expr"], d["names"], d["deriv"]
+    try:
+        fn, grad = FormulaFn(expr, names), FormulaFn(deriv, names)
+        param_grads = {n: FormulaFn(e, names) for n, e in d["param_derivs"].items()}
+    except ValueError as e:  # a node torch has no operation for
+        raise FormulaError(str(e)) from None
     params = tuple(
         Param(n, float(v), f"formula parameter {n}", trainable=True) for n, v in values.items()
     )
     params += (Param("learnable", False, "train the formula's parameters"),)
-    kinks = _kinks(expr, values)
+    kinks = find_kinks(expr, X, values, _scan_fn(names, values))
     return ActivationSpec(
         name=" ".join(text.split()),
         fn=fn,
         grad=grad,
-        latex=sp.latex(expr),
-        latex_grad=sp.latex(deriv),
-        text=str(expr),
-        text_grad=str(deriv),
+        latex=d["latex"],
+        latex_grad=d["latex_grad"],
+        text=d["text"],
+        text_grad=d["text_grad"],
         # measured, not declared: actopt.audit gives the numbers behind them
         properties=Properties(
             output_range="measured by audit",
@@ -386,7 +325,7 @@ def _cached(text: str, items: tuple[tuple[str, Any], ...]) -> ActivationSpec:
         summary=f"user formula, f'(x) derived symbolically by sympy: {deriv}",
         params=params,
         values={"learnable": learnable},
-        param_grads={n: _as_fn(d, names) for n, d in param_derivs.items()},
+        param_grads=param_grads,
         kinks=lambda **_: kinks,
     ).bind(**values)
 
@@ -409,4 +348,6 @@ def from_formula(text: str, **params: Any) -> ActivationSpec:
     >>> from_formula("leaky_relu(2*x, negative_slope=0.2) + 0.1*x").text_grad
     "2*leaky_relu'(2*x, negative_slope=0.2) + 0.1"
     """
-    return _cached(text, tuple(sorted(params.items())))
+    items = tuple(sorted(params.items()))
+    # the types are part of the cache key: True == 1 == 1.0 would share one entry otherwise
+    return _cached(text, items, tuple(type(v) for _, v in items))

@@ -7,13 +7,14 @@ An :class:`ActivationSpec` holds the closed-form forward ``fn`` and its hand-der
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
 import torch
+
+from .._numbers import FLOAT32_MAX, as_finite, shown
 
 __all__ = ["ActivationSpec", "Fast", "Param", "Properties"]
 
@@ -55,8 +56,9 @@ class Param:
     def validate(self, owner: str, value: Any) -> Any:
         """Return ``value`` coerced to the parameter's type, or raise ``ValueError`` naming it."""
 
-        def bad() -> ValueError:
-            return ValueError(f"{owner}: {self.name} must be {self.valid_range}, got {value!r}")
+        def bad(what: str = "") -> ValueError:
+            rule = what or self.valid_range
+            return ValueError(f"{owner}: {self.name} must be {rule}, got {shown(value)}")
 
         if self.choices is not None:
             if value not in self.choices:
@@ -66,13 +68,13 @@ class Param:
             if not isinstance(value, bool):
                 raise bad()
             return value
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        # a finite number a float32 model can hold: inf, nan and 1e100 make no activation
+        number = as_finite(value, FLOAT32_MAX)
+        if number is None:
+            raise bad(f"a finite number {self.valid_range} (|value| ≤ 3.4e38, float32's range)")
+        if isinstance(self.default, int) and number != int(number):
             raise bad()
-        if isinstance(self.default, int) and value != int(value):
-            raise bad()
-        v = int(value) if isinstance(self.default, int) else float(value)
-        if math.isnan(v):
-            raise bad()
+        v = int(value) if isinstance(self.default, int) else number
         if self.low is not None and (v < self.low or (self.low_open and v == self.low)):
             raise bad()
         if self.high is not None and (v > self.high or (self.high_open and v == self.high)):

@@ -17,7 +17,7 @@ from typing import Any
 
 from ._audit import RISK, AuditReport, audit
 from ._checks import Check, run_checks
-from ._gallery import plot_activation, write_gallery
+from ._gallery import check_gallery, plot_activation, write_gallery
 from ._signal import SignalReport, init_for, propagate
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "Check",
     "SignalReport",
     "audit",
+    "check_gallery",
     "init_for",
     "plot_activation",
     "propagate",

@@ -1,9 +1,10 @@
 """Is this a good activation? Named checks with evidence, and a verdict with reasons.
 
 Each check is ``pass``, ``warn`` or ``fail`` with a detail sentence and numbers. A ``fail`` in
-any check makes the verdict ``bad``; a ``warn`` in a *risk* check (saturation, dead zone,
-signal propagation) makes it ``caveats``; the other checks (monotonic, zero-centred, bounded,
-backprop cost, a kink) describe without judging.
+any check makes the verdict ``bad``; a ``warn`` in a *risk* check (continuity, saturation,
+dead zone, signal propagation) makes it ``caveats``; the other checks (monotonic, zero-centred,
+bounded, backprop cost, a kink) describe without judging. No status depends on how fast the
+machine is: the backprop cost is judged by an operation count, its timing is only evidence.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ._checks import Check, run_checks
 
 __all__ = ["RISK", "AuditReport", "Check", "audit"]
 
-RISK = {"saturation", "dead_zone", "signal_propagation"}
+RISK = {"continuous", "saturation", "dead_zone", "signal_propagation"}
 
 
 @dataclass

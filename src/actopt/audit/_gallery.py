@@ -3,6 +3,7 @@ all of them, and an index page linking the pictures with their formulas."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import math
 from collections.abc import Sequence
@@ -10,11 +11,14 @@ from pathlib import Path
 
 import torch
 
+from .._resources import ResourceError, check_memory
 from ..activations import ActivationSpec
 
-__all__ = ["plot_activation", "write_gallery"]
+__all__ = ["MAX_PICTURES", "check_gallery", "plot_activation", "write_gallery"]
 
 _X = torch.linspace(-5, 5, 1001, dtype=torch.float64)
+_COLS, _CARD_IN, _DPI = 6, (2.6, 2.1), 90  # the grid: cards per row, card size, resolution
+MAX_PICTURES = 1000  # without --allow-large (the catalog is 27)
 
 
 def _curves(spec: ActivationSpec) -> tuple[list[float], list[float] | None]:
@@ -62,9 +66,32 @@ def plot_activation(spec: ActivationSpec, path: str | Path) -> Path:
     return Path(path)
 
 
-def _safe(name: str) -> str:
-    keep = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
-    return keep[:60] or "activation"
+def _file_name(name: str) -> str:
+    """``relu`` → ``relu``; a formula → its letters and a hash of the whole text, so that
+    ``x*2`` and ``x+2`` get two files (``x_2-…``), never one."""
+    keep = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:60]
+    if keep == name:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{keep or 'formula'}-{digest}"
+
+
+def _grid_shape(n: int) -> tuple[int, int]:
+    cols = max(1, min(_COLS, n))
+    return cols, math.ceil(n / cols)
+
+
+def check_gallery(n: int, allow_large: bool = False) -> None:
+    """``ResourceError`` for more than MAX_PICTURES activations (minutes of drawing, a grid
+    no one reads) or a grid picture beyond half this machine's memory (the canvas and the PNG
+    encoder's copy, RGBA), unless ``allow_large``."""
+    if n > MAX_PICTURES and not allow_large:
+        raise ResourceError(f"a gallery of {n:,} activations is more than {MAX_PICTURES:,} "
+                            "pictures; draw fewer, or pass --allow-large")  # fmt: skip
+    cols, rows = _grid_shape(n)
+    pixels = (_CARD_IN[0] * cols * _DPI) * (_CARD_IN[1] * rows * _DPI)
+    check_memory(pixels * 4 * 3, f"a gallery of {n} activations",
+                 f"a {cols}×{rows} grid picture", allow_large)  # fmt: skip
 
 
 def write_gallery(specs: Sequence[ActivationSpec], out: str | Path) -> dict[str, Path]:
@@ -75,22 +102,26 @@ def write_gallery(specs: Sequence[ActivationSpec], out: str | Path) -> dict[str,
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    written = {s.name: plot_activation(s, out / f"{_safe(s.name)}.png") for s in specs}
-    cols = min(6, len(specs))
-    rows = math.ceil(len(specs) / cols)
-    fig = Figure(figsize=(2.6 * cols, 2.1 * rows), dpi=90)
+    first: dict[str, ActivationSpec] = {}
+    for s in specs:  # one picture per activation, in the order given
+        first.setdefault(s.name, s)
+    unique = list(first.values())
+    pictures = [(s, plot_activation(s, out / f"{_file_name(s.name)}.png")) for s in unique]
+    written: dict[str, Path] = {s.name: p for s, p in pictures}
+    cols, rows = _grid_shape(len(unique))
+    fig = Figure(figsize=(_CARD_IN[0] * cols, _CARD_IN[1] * rows), dpi=_DPI)
     FigureCanvasAgg(fig)
-    for i, s in enumerate(specs):
+    for i, s in enumerate(unique):
         _draw(fig.add_subplot(rows, cols, i + 1), s, small=True)
     fig.suptitle("f (solid) and f' (dashed) on [-5, 5]")
     fig.tight_layout()
     fig.savefig(out / "gallery.png")
     written["gallery"] = out / "gallery.png"
     cards = "\n".join(
-        f'<figure><img src="{html.escape(p.name)}" alt="{html.escape(n)}"><figcaption>'
-        f"<b>{html.escape(n)}</b><br><code>f(x) = {html.escape(s.text)}</code><br>"
+        f'<figure><img src="{html.escape(p.name)}" alt="{html.escape(s.name)}"><figcaption>'
+        f"<b>{html.escape(s.name)}</b><br><code>f(x) = {html.escape(s.text)}</code><br>"
         f"<code>f'(x) = {html.escape(s.text_grad)}</code></figcaption></figure>"
-        for s, (n, p) in zip(specs, written.items(), strict=False)
+        for s, p in pictures
     )
     page = f"""<!doctype html><meta charset="utf-8"><title>actopt activation gallery</title>
 <style>body{{font-family:sans-serif;margin:2em}}figure{{display:inline-block;width:420px;

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -91,6 +92,23 @@ class LocalBackend:
                 proc.terminate()
 
 
+def _reachable(address: str | None, timeout: float = 5.0) -> None:
+    """``BenchError`` unless something listens at a ``HOST:PORT`` (or ``ray://HOST:PORT``)
+    address: ray.init would wait for minutes for a cluster that is not there. ``auto`` and
+    none are Ray's to resolve (it answers at once)."""
+    if not address or address == "auto" or ":" not in address:
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except (OSError, ValueError) as e:
+        why = "not a port" if isinstance(e, ValueError) else (e.strerror or str(e))
+        raise BenchError(
+            f"no Ray cluster at {address} ({why}); start one with 'ray start --head', or leave "
+            "out --address to run one here"
+        ) from None
+
+
 class RayBackend:
     def __init__(self, address: str | None, threads: int) -> None:
         try:
@@ -98,7 +116,12 @@ class RayBackend:
         except ImportError:
             raise BenchError("the Ray backend needs Ray: pip install 'actopt[ray]'") from None
         if not ray.is_initialized():
-            ray.init(address=address, include_dashboard=False, log_to_driver=False)
+            _reachable(address)
+            try:
+                ray.init(address=address, include_dashboard=False, log_to_driver=False)
+            except (ConnectionError, ValueError, RuntimeError) as e:
+                where = address or "a new local cluster"
+                raise BenchError(f"cannot start or join Ray at {where}: {e}") from None
         self.ray = ray
         self.remote = ray.remote(num_cpus=1)(_ray_work)
         self.threads = threads

@@ -1,27 +1,30 @@
 """The actopt command line: parse, call one library function, print.
 
-Tables go to stdout, progress and errors to stderr; ``--json`` prints machine-readable output;
-usage errors (unknown names, invalid values) exit with status 2. One module per command group.
+Tables go to stdout, progress and errors to stderr; ``--json PATH`` (``-``: stdout) writes
+machine-readable output; usage errors (unknown names, invalid values, unwritable output paths)
+are one ``error:`` line and exit status 2. One module per command group.
 """
 
 from __future__ import annotations
 
-import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from .. import __version__
 from . import _audit, _bench, _catalogs, _claims, _landscape, _playground, _train
-from ._common import UsageError, err, parse_params, parse_value
+from ._common import Parser, UsageError, parse_params, parse_value, print_error
 
 __all__ = ["build_parser", "main", "parse_params", "parse_value"]
 
+_EPIPE_STATUS = 1  # what rich's console exits with when a table meets a closed pipe
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+
+def build_parser() -> Parser:
+    parser = Parser(
         prog="actopt",
         description="A laboratory for activation functions and optimizers.",
-        epilog="Run 'actopt COMMAND --help' for the options of a command.",
+        epilog="Run 'actopt COMMAND --help' for the options of a command, with examples.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -32,15 +35,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
     try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 0
         return args.func(args)
     except UsageError as e:
-        err.print(f"[red]error:[/] {e}", markup=True, soft_wrap=True)
+        print_error(str(e))
         return 2
+    except BrokenPipeError:  # piped into `head`, which has read enough: stop quietly
+        _drop_stdout()
+        return _EPIPE_STATUS
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush of what the closed pipe did
+    not take raises nothing either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (captured in tests)
+        pass
 
 
 if __name__ == "__main__":

@@ -9,7 +9,14 @@ import time
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from . import _report as _report_cli
-from ._common import UsageError, err, parse_value, split_top_level
+from ._common import (
+    UsageError,
+    add_command,
+    err,
+    parse_value,
+    print_error,
+    split_top_level,
+)
 
 __all__ = ["add_parsers"]
 
@@ -48,16 +55,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
         TextColumn("[red]{task.fields[failed]} failed[/]"), TimeRemainingColumn(),
         console=err, disable=args.quiet,
     )  # fmt: skip
-    task = bar.add_task("runs", total=0, failed=0)
     counts = {"failed": 0}
+    tasks: list = []  # the bar's one task, added once the runs are known (no bar on an error)
 
     def on_start(total: int) -> None:
-        bar.update(task, total=total)
+        tasks.append(bar.add_task("runs", total=total, failed=0))
 
     def on_done(spec, result) -> None:
         if result is not None and result.status != "ok":
             counts["failed"] += 1
-        bar.update(task, advance=1, failed=counts["failed"])
+        bar.update(tasks[0], advance=1, failed=counts["failed"])
 
     t0 = time.time()
     try:
@@ -67,7 +74,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 address=args.address, on_start=on_start, on_done=on_done,
             )  # fmt: skip
     except (BenchError, StoreError) as e:
-        raise UsageError(str(e)) from None
+        print_error(str(e))
+        return 2
     except BenchInterrupted as e:
         err.print(f"[yellow]{e}[/]; run the same command again to resume")
         return 130
@@ -80,8 +88,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "bench",
+    p = add_command(
+        sub, "bench",
         help="train a grid of activations × optimizers × seeds and report with statistics",
         description="Without arguments: MNIST-1D (generated, no download), a 2×256 MLP, "
         "identity, sigmoid, tanh, relu, leaky_relu, elu and swish with Adam (lr 1e-2), 3 "
@@ -90,7 +98,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "defaults, and a flag replaces the file's key of the same name. Finished runs are kept in "
         "OUT/actopt.db (SQLite): running "
         "the same command again skips them, so an interrupted bench resumes.",
-    )
+        examples=["actopt bench",
+                  "actopt bench --data mnist,fashion-mnist --act relu,tanh,'x*tanh(softplus(x))' "
+                  "--opt adam,momentum --seeds 5 --epochs 10 --tune --out my-bench",
+                  "actopt bench --spec grid.toml --backend ray --address auto"],
+    )  # fmt: skip
     a = p.add_argument
     a(
         "--spec",

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from rich.markup import escape
 from rich.table import Table
 
-from ._common import UsageError, out, parse_params
+from ._common import UsageError, add_command, add_json, emit_json, out, parse_params
 
 __all__ = ["add_parsers"]
 
@@ -29,16 +28,15 @@ def cmd_activations(args: argparse.Namespace) -> int:
             raise UsageError("usage: actopt activations show NAME [--param k=v ...]")
         try:
             info = A.details(A.spec(args.name, **parse_params(args.param)))
-        except (KeyError, ValueError) as e:
-            raise UsageError(str(e).strip("\"'")) from e
-        if args.json:
-            print(json.dumps(info, indent=2))
-        else:
+        except KeyError as e:  # str() of a KeyError quotes its message
+            raise UsageError(e.args[0]) from None
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        if not emit_json(args.json, info):
             _print_details(info)
         return 0
     rows = A.catalog_rows()
-    if args.json:
-        print(json.dumps(rows, indent=2))
+    if emit_json(args.json, rows):
         return 0
     table = Table(title=f"actopt activation catalog ({len(rows)} functions)")
     for col in ("name", "f(x)", "range", "monotonic", "smooth", "zero-centred", "saturates"):
@@ -64,11 +62,11 @@ def cmd_activations(args: argparse.Namespace) -> int:
 
 def _print_details(info: dict[str, Any]) -> None:
     aliases = f"  (aliases: {', '.join(info['aliases'])})" if info["aliases"] else ""
-    out.print(f"[bold]{info['name']}[/]{aliases}")
-    out.print(info["summary"])
+    out.print(f"[bold]{escape(info['name'])}[/]{escape(aliases)}")
+    out.print(info["summary"], markup=False)
     if info["reference"]:
-        out.print(f"[dim]reference: {info['reference']}[/]")
-    out.print(f"\n  f(x)  = {info['f']}\n  f'(x) = {info['df']}")
+        out.print(f"[dim]reference: {escape(info['reference'])}[/]")
+    out.print(f"\n  f(x)  = {info['f']}\n  f'(x) = {info['df']}", markup=False)
     out.print(f"\n  LaTeX: {info['latex']}\n         {info['latex_df']}", markup=False)
     if info["params"]:
         out.print("\nparameters:")
@@ -77,10 +75,12 @@ def _print_details(info: dict[str, Any]) -> None:
     props = info["properties"]
     out.print("\nproperties:")
     for key, value in props.items():
-        out.print(f"  {key:<14} {value}")
+        out.print(f"  {key:<14} {value}", markup=False)
     out.print(f"  {'learnable':<14} {info['learnable']}")
     if info["kinks"]:
-        out.print(f"  {'kinks at':<14} {', '.join(f'{k:g}' for k in info['kinks'])}")
+        kinks, more = info["kinks"][:10], len(info["kinks"]) - 10
+        listed = ", ".join(f"{k:g}" for k in kinks) + (f" and {more} more" if more > 0 else "")
+        out.print(f"  {'kinks at':<14} {listed}")
     out.print(f"  {'torch':<14} {info['torch']}")
     table = Table(title="sample values")
     samples = info["samples"]
@@ -89,7 +89,7 @@ def _print_details(info: dict[str, Any]) -> None:
         table.add_column(f"{x:g}", justify="right")
     for label, values in samples.items():
         if label != "x":
-            table.add_row(label, *(f"{v:.6g}" for v in values))
+            table.add_row(escape(label), *(f"{v:.6g}" for v in values))
     out.print(table)
 
 
@@ -104,11 +104,10 @@ def cmd_optimizers(args: argparse.Namespace) -> int:
             raise UsageError("usage: actopt optimizers show NAME")
         try:
             s = O.spec(args.name)
-        except KeyError as e:
-            raise UsageError(str(e).strip("\"'")) from e
+        except KeyError as e:  # str() of a KeyError quotes its message
+            raise UsageError(e.args[0]) from None
         row = next(r for r in O.catalog_rows() if r["name"] == s.name)
-        if args.json:
-            print(json.dumps({**row, "update": s.update}, indent=2))
+        if emit_json(args.json, {**row, "update": s.update}):
             return 0
         out.print(f"[bold]{s.name}[/]  ({s.cls.__module__.split('._')[0]}.{s.cls.__name__})")
         out.print(s.update, markup=False, soft_wrap=True)
@@ -130,8 +129,7 @@ def cmd_optimizers(args: argparse.Namespace) -> int:
         )
         return 0
     rows = O.catalog_rows()
-    if args.json:
-        print(json.dumps(rows, indent=2))
+    if emit_json(args.json, rows):
         return 0
     table = Table(title=f"actopt optimizers ({len(rows)})")
     for col in ("name", "update rule", "defaults", "state per parameter", "memory", "fused"):
@@ -150,27 +148,32 @@ def cmd_optimizers(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "activations",
+    p = add_command(
+        sub, "activations",
         help="list the activation catalog, or show one activation",
         description="Without arguments: the catalog as a table. 'show NAME': the formula, "
-        "hand-derived derivative, properties and sample values of one activation.",
-    )
+        "hand-derived derivative, properties and sample values of one activation (a formula "
+        "in x works too).",
+        examples=["actopt activations", "actopt activations show swish -p beta=2",
+                  "actopt activations --json catalog.json"],
+    )  # fmt: skip
     p.add_argument("action", nargs="?", choices=["list", "show"], default="list")
     p.add_argument("name", nargs="?", help="activation name or alias (for 'show')")
     p.add_argument(
         "--param", "-p", action="append", default=[], metavar="K=V", help="set a parameter"
     )
-    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    add_json(p, "the catalog (or the one activation)")
     p.set_defaults(func=cmd_activations)
 
-    p = sub.add_parser(
-        "optimizers",
+    p = add_command(
+        sub, "optimizers",
         help="list the optimizers, or show one update rule",
         description="Without arguments: every optimizer with its one-line update rule, default "
         "hyper-parameters and the state it keeps per parameter. 'show NAME': the full rule.",
-    )
+        examples=["actopt optimizers", "actopt optimizers show nag",
+                  "actopt optimizers --json -"],
+    )  # fmt: skip
     p.add_argument("action", nargs="?", choices=["list", "show"], default="list")
     p.add_argument("name", nargs="?", help="optimizer name (for 'show')")
-    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    add_json(p, "the optimizers (or the one optimizer)")
     p.set_defaults(func=cmd_optimizers)

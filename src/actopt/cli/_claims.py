@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ._common import UsageError, err, out, split_top_level
+from ._common import UsageError, add_command, add_json, emit_json, err, out, split_top_level
 
 __all__ = ["add_parsers"]
 
@@ -116,10 +115,10 @@ def cmd_claims(args: argparse.Namespace) -> int:
     except BenchInterrupted as e:
         err.print(f"[yellow]{e}[/]; run the same command again to resume")
         return 130
-    _table(report)
+    to_stdout = emit_json(args.json, report.to_dict())
+    if not to_stdout:
+        _table(report)
     page = write_html(report, Path(args.out) / "claims.html")
-    if args.json:
-        Path(args.json).write_text(json.dumps(report.to_dict(), indent=2) + "\n")
     if args.markdown:
         write_markdown(report, args.markdown)
     for failure in report.failures:
@@ -130,18 +129,25 @@ def cmd_claims(args: argparse.Namespace) -> int:
             f"{report.cached} already in the store; {report.wall_s:.0f} s. time = stored "
             "compute of each claim's runs and measurements.[/]"
         )
-        out.print(f"report: {page}")
+        (err if to_stdout else out).print(f"report: {page}")
     return 1 if report.failures or any(o.error for o in report.outcomes) else 0
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "claims",
         help="test the textbook's claims about activations and optimizers, with verdicts",
         description="Each claim is a small pre-registered experiment: its runs go through the "
         "bench's store in OUT/actopt.db (cached: a rerun trains nothing), its other measurements "
         "are cached beside them, and its rule gives supported, not supported, mixed or "
-        "inconclusive with 95%% CIs. Prints the verdict table and writes OUT/claims.html.",
+        "inconclusive with 95% CIs. Prints the verdict table and writes OUT/claims.html.",
+        examples=[
+            "actopt claims --list",
+            "actopt claims --quick",
+            "actopt claims --only dying-relu,adagrad-lr-vanishes --seeds 5",
+            "actopt claims --markdown docs/claims.md",
+        ],
     )
     a = p.add_argument
     a("--list", action="store_true", help="list the claims and exit")
@@ -156,7 +162,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--backend", choices=["local", "ray"], default="local", help="where the runs train")
     a("--address", help="Ray cluster address (with --backend ray)")
     a("--workers", type=int, help="parallel runs (default: one per core)")
-    a("--json", metavar="PATH", help="also write the verdicts as JSON")
+    add_json(p, "the verdicts")
     a("--markdown", metavar="PATH", help="also write the verdicts as Markdown (figures beside it)")
     a("--data-dir", help="where mnist/ and fashion-mnist/ live")
     a("--no-download", action="store_true", help="fail instead of downloading missing data")

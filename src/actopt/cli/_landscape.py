@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
-from pathlib import Path
 
+from rich.markup import escape
 from rich.table import Table
 
-from ._common import UsageError, err, out, parse_params
+from ._common import (
+    UsageError,
+    add_command,
+    add_json,
+    emit_json,
+    err,
+    make_dir,
+    out,
+    output_dir,
+    parse_params,
+    split_top_level,
+)
 
 __all__ = ["add_parsers"]
 
@@ -22,7 +32,9 @@ def _start(text: str | None) -> tuple[float, float] | None:
     try:
         x, y = (float(v) for v in text.split(","))
     except ValueError:
-        raise UsageError(f"--start must be X,Y (two numbers), got {text!r}") from None
+        x = y = math.nan
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise UsageError(f"--start must be X,Y (two finite numbers), got {text!r}")
     return x, y
 
 
@@ -39,7 +51,8 @@ def _list() -> int:
         formula = fn.formula + (f"  [{params}]" if params else "")
         (x0, x1), (y0, y1) = fn.window
         window = f"[{x0:g}, {x1:g}] × [{y0:g}, {y1:g}]"
-        table.add_row(name, formula, minima, f"({fn.start[0]:g}, {fn.start[1]:g})", window)
+        table.add_row(name, escape(formula), minima, f"({fn.start[0]:g}, {fn.start[1]:g})",
+                      escape(window))  # fmt: skip
     out.print(table)
     return 0
 
@@ -60,9 +73,17 @@ def cmd_landscape(args: argparse.Namespace) -> int:
         raise UsageError("usage: actopt landscape NAME [--opt a,b,...] (actopt landscape --list)")
     try:
         fn = L.function(args.name, **parse_params(args.param))
-        opts = [O.spec(o).name for o in args.opt.split(",") if o.strip()]
-    except (KeyError, ValueError) as e:
-        raise UsageError(str(e).strip("\"'")) from None
+        opts = [O.spec(o).name for o in split_top_level(args.opt)]
+        if not opts:
+            raise UsageError(f"--opt names no optimizer: {args.opt!r}")
+        for name in opts:  # every optimizer's lr, checked before any runs
+            O.spec(name).validate({"lr": args.lr})
+        L.check_race(args.steps, len(opts) * (2 if args.tune else 1), noise=args.noise,
+                     tol=args.tol, allow_large=args.allow_large)  # fmt: skip
+    except KeyError as e:  # str() of a KeyError quotes its message
+        raise UsageError(e.args[0]) from None
+    except ValueError as e:
+        raise UsageError(str(e)) from None
     start = _start(args.start)
     if start is not None and not fn.contains(start):
         raise UsageError(f"start {start} is outside {fn.name}'s window {fn.window}")
@@ -79,10 +100,15 @@ def cmd_landscape(args: argparse.Namespace) -> int:
     except ValueError as e:
         raise UsageError(str(e)) from None
 
+    doc = {"function": fn.name, "params": fn.params, "steps": args.steps, "tol": args.tol,
+           "noise": args.noise, "tuned": args.tune,
+           "runs": [t.to_dict() for t in runs]}  # fmt: skip
+    if emit_json(args.json, doc):
+        return 0
     title = f"{fn.name}: {fn.formula} · {args.steps} steps · tolerance {args.tol:g}"
     if args.noise:
         title += f" · gradient noise σ={args.noise:g}"
-    table = Table(title=title)
+    table = Table(title=escape(title))
     for col in ("optimizer", "lr", "steps to loss tol", "steps to min tol", "final loss",
                 "distance to min", "status"):  # fmt: skip
         table.add_column(col, justify="left" if col == "optimizer" else "right")
@@ -103,33 +129,30 @@ def cmd_landscape(args: argparse.Namespace) -> int:
         )
     elif args.lr is None:
         out.print("[dim]each optimizer at its default lr; --tune picks one per optimizer[/]")
-    if args.json:
-        doc = {"function": fn.name, "params": fn.params, "steps": args.steps, "tol": args.tol,
-               "noise": args.noise, "tuned": args.tune,
-               "runs": [t.to_dict() for t in runs]}  # fmt: skip
-        Path(args.json).write_text(json.dumps(doc, indent=2))
     if args.out:
-        folder = Path(args.out)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = make_dir(args.out)
         written = [L.plot_contour(fn, runs, folder / f"{fn.name}.png")]
         if not args.no_gif:
             written.append(L.plot_gif(fn, runs, folder / f"{fn.name}.gif"))
         if args.surface:
             written.append(L.plot_surface(fn, runs, folder / f"{fn.name}-surface.png"))
-        out.print("wrote " + ", ".join(str(p) for p in written))
+        out.print(escape("wrote " + ", ".join(str(p) for p in written)))
     return 0
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "landscape",
+    p = add_command(
+        sub, "landscape",
         help="race optimizers on a 2-D test function (table, contour PNG, GIF)",
         description="Run optimizers on a 2-D test function through the ordinary torch.optim "
         "interface and report steps to tolerance, final loss and distance to the nearest "
         "minimum; with --out, draw the trajectories on the contours (PNG) and animate them "
-        "(GIF). Example: actopt landscape rosenbrock --opt sgd,momentum,nag,adam --tune "
-        "--out plots",
-    )
+        "(GIF). Paths are kept in memory: steps beyond half this machine's memory are "
+        "refused unless --allow-large.",
+        examples=["actopt landscape rosenbrock --opt sgd,momentum,nag,adam --tune --out plots",
+                  "actopt landscape quadratic -p kappa=100 --lr 0.01 --json race.json",
+                  "actopt landscape --list"],
+    )  # fmt: skip
     a = p.add_argument
     a("name", nargs="?", help="test function (actopt landscape --list)")
     a("--list", action="store_true", help="list the test functions")
@@ -139,6 +162,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         help=f"comma list of optimizers (default {SEED_OPTIMIZERS})",
     )
     a("--steps", type=int, default=500)
+    a("--allow-large", action="store_true",
+      help="run even when the paths would exceed half this machine's memory")  # fmt: skip
     a("--lr", type=float, help="one learning rate for every optimizer (default: each one's own)")
     a("--tune", action="store_true", help="pick each optimizer's lr from a log grid, per function")
     a("--start", metavar="X,Y", help="start point (default: the function's)")
@@ -147,9 +172,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--tol", type=float, default=1e-3, help="tolerance for the steps-to-tolerance columns")
     a("--param", "-p", action="append", default=[], metavar="K=V",
       help="function parameter, e.g. kappa=100 for the quadratic")  # fmt: skip
-    a("--out", metavar="DIR", help="write NAME.png and NAME.gif here")
+    a("--out", metavar="DIR", type=output_dir, help="write NAME.png and NAME.gif here")
     a("--surface", action="store_true", help="also write a 3-D surface view (with --out)")
     a("--no-gif", action="store_true", help="skip the animation (faster)")
-    a("--json", metavar="PATH", help="write every trajectory and number as JSON")
+    add_json(p, "every trajectory and number")
     a("--quiet", "-q", action="store_true")
     p.set_defaults(func=cmd_landscape)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import UsageError
+from ._common import UsageError, add_command, output_dir
 
 __all__ = ["add_parsers"]
 
@@ -24,20 +24,21 @@ def cmd_playground(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "playground",
+    p = add_command(
+        sub, "playground",
         help="a local web page: train small networks live, race optimizers on landscapes",
         description="Start a local web server and open the playground in the browser: pick a "
         "2-D data set, build a network layer by layer with any activation (or a formula), any "
         "of the 12 optimizers, and watch it learn (decision boundary, every neuron, weights, "
         "dead units, gradient norms); compare two settings side by side; race optimizers on "
-        "2-D test functions. Example: actopt playground --port 8765",
-    )
+        "2-D test functions.",
+        examples=["actopt playground", "actopt playground --port 0 --no-browser"],
+    )  # fmt: skip
     a = p.add_argument
     a("--port", type=int, default=8765, help="port to listen on (default 8765; 0: any free port)")
     a("--host", default="127.0.0.1",
       help="address to listen on (default 127.0.0.1: this machine only)")  # fmt: skip
     a("--no-browser", action="store_true", help="do not open a browser tab")
-    a("--store", default="playground-runs", metavar="DIR",
+    a("--store", default="playground-runs", metavar="DIR", type=output_dir,
       help="bench store that 'save' writes to (actopt report DIR shows it)")  # fmt: skip
     p.set_defaults(func=cmd_playground)

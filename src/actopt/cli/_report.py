@@ -11,7 +11,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from ._common import UsageError, err, out, split_top_level
+from ._common import UsageError, add_command, err, out, split_top_level
 
 __all__ = ["add_parsers", "print_bench", "print_leaderboard", "report"]
 
@@ -156,11 +156,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "report", help="print the leaderboard and write OUT/report.html",
+    p = add_command(
+        sub, "report", help="print the leaderboard and write OUT/report.html",
         description="Read OUT/actopt.db (read-only); print the leaderboard; write the "
-        "interactive, self-contained OUT/report.html (offline). Example: actopt report "
-        "bench-out --format png,pdf --dpi 300",
+        "interactive, self-contained OUT/report.html (offline).",
+        examples=["actopt report bench-out", "actopt report bench-out --format png,pdf --dpi 300",
+                  "actopt report bench-out --table md"],
     )  # fmt: skip
     p.add_argument("out", help="a bench results folder")
     p.add_argument("--to", metavar="DIR", help="write report.html and figures/ here (default OUT)")
@@ -178,11 +179,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser(
-        "export", help="every run of a bench as CSV, Parquet or TensorBoard logs",
+    p = add_command(
+        sub, "export", help="every run of a bench as CSV, Parquet or TensorBoard logs",
         description="One row per run, one column per spec field and final metric. Without "
-        "--csv/--parquet/--tensorboard, CSV goes to stdout. Example: actopt export bench-out "
-        "--tensorboard tb && tensorboard --logdir tb",
+        "--csv/--parquet/--tensorboard, CSV goes to stdout.",
+        examples=["actopt export bench-out --csv runs.csv", "actopt export bench-out | head",
+                  "actopt export bench-out --tensorboard tb && tensorboard --logdir tb"],
     )  # fmt: skip
     p.add_argument("out", help="a bench results folder")
     p.add_argument("--csv", metavar="PATH")
@@ -194,11 +196,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser(
-        "compare", help="two benches side by side, the same configs matched",
+    p = add_command(
+        sub, "compare", help="two benches side by side, the same configs matched",
         description="Match configs by dataset, model and config label; print both mean test "
-        "accuracies, the difference and a t-test over seeds with Holm-adjusted p. Example: "
-        "actopt compare bench-a bench-b",
+        "accuracies, the difference and a t-test over seeds with Holm-adjusted p.",
+        examples=["actopt compare bench-a bench-b"],
     )  # fmt: skip
     p.add_argument("first", help="a bench results folder")
     p.add_argument("second", help="another bench results folder")

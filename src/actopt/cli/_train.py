@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ._common import UsageError, err, out, parse_params, parse_value, split_top_level
+from ._common import (
+    UsageError,
+    add_command,
+    add_json,
+    emit_json,
+    err,
+    out,
+    parse_params,
+    parse_value,
+    print_error,
+    split_top_level,
+)
 
 __all__ = ["add_parsers"]
 
@@ -35,10 +46,26 @@ def spec_from_args(args: argparse.Namespace):
         raise UsageError(str(e)) from None
 
 
+def _prepare(spec, args: argparse.Namespace) -> None:
+    """What the machine must allow before training starts: the device, the memory, threads."""
+    import torch
+
+    from actopt.train import check_resources, resolve_device
+
+    try:
+        resolve_device(spec.device)
+        check_resources(spec, allow_large=args.allow_large)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from actopt.train import run
 
     spec = spec_from_args(args)
+    _prepare(spec, args)
     bar = Progress(
         TextColumn("epoch {task.fields[epoch]}"),
         BarColumn(),
@@ -56,15 +83,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         bar.update(tasks[epoch], completed=i, loss=loss, acc=acc)
 
     if not args.quiet:
-        err.print(f"[dim]run {spec.run_id}: {_describe(spec)}[/]")
+        err.print(f"[dim]run {spec.run_id}: {escape(_describe(spec))}[/]")
     with bar:
         result = run(spec, data_dir=args.data_dir, progress=progress)
-    if args.json:
-        Path(args.json).write_text(result.to_json())
+    to_stdout = emit_json(args.json, result.to_json())
     if result.status == "error":
-        err.print(f"[red]error:[/] {result.error}")
+        print_error(result.error)
         return 1
-    _print_summary(result)
+    if not to_stdout:
+        _print_summary(result)
     if result.status == "diverged":
         err.print(f"[yellow]diverged:[/] non-finite loss at step {result.diverged_step}")
     return 0
@@ -76,7 +103,7 @@ def _describe(spec) -> str:
 
 
 def _print_summary(result) -> None:
-    table = Table(title=f"{_describe(result.spec)}  [{result.status}]")
+    table = Table(title=escape(f"{_describe(result.spec)}  [{result.status}]"))
     for col in ("epoch", "train loss", "train acc", "val acc", "test acc", "lr", "time (s)"):
         table.add_column(col, justify="right")
     for r in result.history:
@@ -103,10 +130,12 @@ def _print_diagnostics(d: dict) -> None:
         table.add_column(col, justify="right" if col != "layer" else "left")
     for name, g in d["grad_norm"].items():
         ratio = d["update_ratio"].get(name)
-        table.add_row(name, f"{g:.3g}", "" if ratio is None else f"{ratio:.2e}", "", "", "", "")
+        table.add_row(
+            escape(name), f"{g:.3g}", "" if ratio is None else f"{ratio:.2e}", "", "", "", ""
+        )
     for name, m in d["act_mean"].items():
         table.add_row(
-            name, "", "", f"{m:.3f}", f"{d['act_std'][name]:.3f}",
+            escape(name), "", "", f"{m:.3f}", f"{d['act_std'][name]:.3f}",
             f"{d['dead_fraction_layers'][name]:.1%}", f"{d['saturated_fraction_layers'][name]:.1%}",
         )  # fmt: skip
     out.print(table)
@@ -115,15 +144,31 @@ def _print_diagnostics(d: dict) -> None:
         out.print("effective lr quantiles: " + "  ".join(f"{k} {v:.3g}" for k, v in q.items()))
 
 
+def _threads(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return n
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "train",
+    p = add_command(
+        sub, "train",
         help="train one model and show its learning curve",
         description="Train one network on one dataset with one activation and optimizer, with a "
         "progress bar per epoch, then print the per-epoch table (and diagnostics with "
-        "--diagnostics). Example: actopt train --data mnist --model mlp --depth 2 --width 256 "
-        "--act relu --opt adam --lr 1e-3 --epochs 5 --seed 0",
-    )
+        "--diagnostics). The run's memory is estimated first: one beyond half this machine's "
+        "memory is refused unless --allow-large.",
+        examples=[
+            "actopt train --data mnist --model mlp --depth 2 --width 256 --act relu --opt adam "
+            "--lr 1e-3 --epochs 5 --seed 0",
+            "actopt train --data moons --act 'x*tanh(softplus(x))' --opt momentum "
+            "-o momentum=0.95 --diagnostics --json run.json",
+        ],
+    )  # fmt: skip
     a = p.add_argument
     a("--data", default="mnist1d", help="mnist, fashion-mnist, mnist1d, moons, circles, xor, "
       "spirals, blobs (default mnist1d: generated locally, no download)")  # fmt: skip
@@ -151,11 +196,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--schedule-param", action="append", default=[], metavar="K=V")
     a("--loss", default="ce", help="ce (softmax cross-entropy), mse or bce (a sigmoid per class)")
     a("--seed", type=int, default=0)
-    a("--device", default="auto", help="auto, cpu, cuda or mps")
+    a("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    a("--threads", type=_threads, metavar="N",
+      help="CPU threads for torch (default: torch's own, one per core)")  # fmt: skip
+    a("--allow-large", action="store_true",
+      help="run even when the estimated memory exceeds half this machine's")  # fmt: skip
     a("--diagnostics", action="store_true",
       help="record per-layer gradient norms, activation statistics, dead and saturated units, "
       "update ratios and effective learning rates")  # fmt: skip
     a("--diag-every", type=int, default=0, help="also record diagnostics every N steps")
-    a("--json", metavar="PATH", help="write the RunResult as JSON")
+    add_json(p, "the RunResult")
     a("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)

@@ -29,6 +29,9 @@ class DatasetSpec:
     # read from files (``data_dir``/``download``/``quiet`` options), which may be missing;
     # False for the generated ones (mnist1d, the toys), which cannot be
     needs_files: bool = False
+    # (examples in all splits, input shape) for the run options, without making the data: what
+    # a run's memory estimate needs (actopt.train.estimate_memory)
+    size: Callable[[dict[str, Any]], tuple[int, tuple[int, ...]]] = lambda _: (0, (1,))
     options: dict[str, Any] = field(default_factory=dict)  # keyword options of ``make``, defaults
 
     def __post_init__(self) -> None:
@@ -44,6 +47,15 @@ class DatasetSpec:
     def run_options(self) -> dict[str, Any]:
         """The options that change the data itself, with their defaults (not where files are)."""
         return {k: v for k, v in self.options.items() if k not in FILE_OPTIONS}
+
+    def shape(self, **options: Any) -> tuple[int, tuple[int, ...]]:
+        """(examples in all splits, input shape) with ``options`` over the defaults.
+
+        >>> import actopt.data as D
+        >>> D.spec("moons").shape(n=500)
+        (1000, (2,))
+        """
+        return self.size({**self.run_options, **options})
 
 
 _REGISTRY: Registry[DatasetSpec] = Registry("dataset", "actopt.data.names()")
@@ -74,12 +86,26 @@ def _mnist1d(*, num_samples=5000, length=40, seed=42) -> tuple:
     return load_mnist1d(num_samples, length, seed)
 
 
+def _image_size(_: dict) -> tuple[int, tuple[int, ...]]:
+    return 70_000, (1, 28, 28)
+
+
+def _mnist1d_size(o: dict) -> tuple[int, tuple[int, ...]]:
+    return o["num_samples"], (1, o["length"])
+
+
+def _toy_size(o: dict) -> tuple[int, tuple[int, ...]]:
+    return o["n"] + (o["n"] if o["n_test"] is None else o["n_test"]), (2,)
+
+
 _register(DatasetSpec("mnist", "Handwritten digits, 28×28, 60k/10k (LeCun et al.).",
-                      _idx_maker("mnist"), 10, "global", needs_files=True))  # fmt: skip
+                      _idx_maker("mnist"), 10, "global", needs_files=True,
+                      size=_image_size))  # fmt: skip
 _register(DatasetSpec("fashion-mnist", "Zalando clothing, 28×28, 60k/10k (Xiao et al. 2017).",
-                      _idx_maker("fashion-mnist"), 10, "global", needs_files=True))  # fmt: skip
+                      _idx_maker("fashion-mnist"), 10, "global", needs_files=True,
+                      size=_image_size))  # fmt: skip
 _register(DatasetSpec("mnist1d", "MNIST-1D signals, length 40, 4000/1000, generated locally.",
-                      _mnist1d, 10, "feature"))  # fmt: skip
+                      _mnist1d, 10, "feature", size=_mnist1d_size))  # fmt: skip
 _TOY_SUMMARY = {
     "moons": "two interleaved half circles",
     "circles": "a ring around a disc",
@@ -89,7 +115,14 @@ _TOY_SUMMARY = {
 }
 for _name in TOYS:
     _register(
-        DatasetSpec(_name, f"2-D toy: {_TOY_SUMMARY[_name]}.", _toy_maker(_name), 2, "feature")
+        DatasetSpec(
+            _name,
+            f"2-D toy: {_TOY_SUMMARY[_name]}.",
+            _toy_maker(_name),
+            2,
+            "feature",
+            size=_toy_size,
+        )
     )
 
 

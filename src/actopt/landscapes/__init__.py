@@ -9,12 +9,13 @@ True
 
 from ._functions import TestFunction, function, names, register
 from ._plot import plot_contour, plot_gif, plot_surface
-from ._run import DEFAULT_LR_GRID, Trajectory, run_optimizer, tune
+from ._run import DEFAULT_LR_GRID, Trajectory, check_race, run_optimizer, tune
 
 __all__ = [
     "DEFAULT_LR_GRID",
     "TestFunction",
     "Trajectory",
+    "check_race",
     "function",
     "names",
     "plot_contour",

@@ -14,6 +14,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from .._numbers import as_finite, shown
 from .._registry import Registry
 
 __all__ = ["TestFunction", "function", "names", "register"]
@@ -37,6 +38,9 @@ class TestFunction:
     params: dict[str, Any] = field(default_factory=dict)
     log_levels: bool = True  # contour levels log-spaced (for steep valleys)
     start_for: Callable[[dict], tuple[float, float]] | None = None  # a start that moves with params
+    # parameter → the smallest value it may take, and whether it must exceed it (κ > 0);
+    # a parameter not named here may be any finite number
+    lower: dict[str, tuple[float, bool]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.start_for is not None:
@@ -49,11 +53,22 @@ class TestFunction:
         return self.grad(xy, **self.params)
 
     def bind(self, **params: Any) -> TestFunction:
+        """A copy with ``params`` changed, each a finite number within its range."""
         unknown = sorted(set(params) - set(self.params))
         if unknown:
             allowed = ", ".join(self.params) or "none"
-            raise ValueError(f"{self.name}: unknown parameter(s) {unknown}; allowed: {allowed}")
-        return replace(self, params={**self.params, **params})
+            raise ValueError(
+                f"{self.name}: unknown parameter(s) {', '.join(unknown)}; allowed: {allowed}"
+            )
+        checked = {}
+        for k, v in params.items():
+            low, strict = self.lower.get(k, (-math.inf, False))
+            number = as_finite(v)
+            if number is None or number < low or (strict and number == low):
+                rule = f" {'>' if strict else '>='} {low:g}" if low > -math.inf else ""
+                raise ValueError(f"{self.name}: {k} must be a finite number{rule}, got {shown(v)}")
+            checked[k] = number
+        return replace(self, params={**self.params, **checked})
 
     def contains(self, point: tuple[float, float]) -> bool:
         (x0, x1), (y0, y1) = self.window
@@ -227,14 +242,17 @@ _HIMMELBLAU_MIN = (
 for _fn in (
     TestFunction("quadratic", "An axis-aligned ill-conditioned bowl ½(x² + κy²), κ = condition "
                  "number.", _bowl, _bowl_grad, ((0.0, 0.0),), 0.0, (-4.0, 1.0),
-                 ((-5.0, 5.0), (-2.0, 2.0)), "½(x² + κ y²)", {"kappa": 10.0}),
+                 ((-5.0, 5.0), (-2.0, 2.0)), "½(x² + κ y²)", {"kappa": 10.0},
+                 lower={"kappa": (0.0, True)}),
     TestFunction("ravine", "A long narrow valley at an angle to the axes (κ = 100): steep walls, "
                  "a shallow floor.", _ravine, _ravine_grad, ((0.0, 0.0),), 0.0, (0.0, 0.0),
                  ((-5.0, 2.0), (-3.0, 1.5)), "½(u² + κ v²)/√κ, (u, v) = (x, y) rotated by angle",
-                 {"kappa": 100.0, "angle": 25.0}, start_for=_ravine_start),
+                 {"kappa": 100.0, "angle": 25.0}, start_for=_ravine_start,
+                 lower={"kappa": (0.0, True)}),
     TestFunction("rosenbrock", "The banana valley: easy to find, slow to follow to (1, 1).",
                  _rosenbrock, _rosenbrock_grad, ((1.0, 1.0),), 0.0, (-1.5, 2.0),
-                 ((-2.0, 2.0), (-1.0, 3.0)), "(a − x)² + b (y − x²)²", {"a": 1.0, "b": 100.0}),
+                 ((-2.0, 2.0), (-1.0, 3.0)), "(a − x)² + b (y − x²)²", {"a": 1.0, "b": 100.0},
+                 lower={"b": (0.0, False)}),
     TestFunction("beale", "Flat plateaus and sharp ridges; minimum at (3, 0.5).", _beale,
                  _beale_grad, ((3.0, 0.5),), 0.0, (1.0, 1.5), ((-4.5, 4.5), (-4.5, 4.5)),
                  "Σ (cᵢ − x + x yⁱ)², c = 1.5, 2.25, 2.625"),
@@ -246,7 +264,7 @@ for _fn in (
                  "x² − y²", log_levels=False),
     TestFunction("rastrigin", "A bowl covered in regular local minima.", _rastrigin,
                  _rastrigin_grad, ((0.0, 0.0),), 0.0, (-2.0, 3.5), ((-5.12, 5.12), (-5.12, 5.12)),
-                 "2A + Σ (t² − A cos 2πt)", {"a": 10.0}),
+                 "2A + Σ (t² − A cos 2πt)", {"a": 10.0}, lower={"a": (0.0, False)}),
     TestFunction("ackley", "A nearly flat outer region around a deep central funnel.", _ackley,
                  _ackley_grad, ((0.0, 0.0),), 0.0, (3.0, -2.5), ((-5.0, 5.0), (-5.0, 5.0)),
                  "−20 e^{−0.2 √(½(x²+y²))} − e^{½(cos 2πx + cos 2πy)} + e + 20"),

@@ -15,12 +15,33 @@ from typing import Any
 import torch
 
 from .. import optim
+from .._numbers import as_finite
+from .._resources import check_memory
 from ._functions import TestFunction
 
-__all__ = ["DEFAULT_LR_GRID", "Trajectory", "run_optimizer", "tune"]
+__all__ = ["BYTES_PER_STEP", "DEFAULT_LR_GRID", "Trajectory", "check_race", "run_optimizer",
+           "tune"]  # fmt: skip
 
 DEFAULT_LR_GRID = tuple(10 ** (k / 2) for k in range(-8, 4))  # 1e-4 … 31.6, half-decades
 _ESCAPE = 1e6  # a coordinate beyond this counts as diverged
+BYTES_PER_STEP = 700  # one step of a kept path (point, loss, distance as Python floats), measured
+
+
+def check_race(
+    steps: int, paths: int = 1, *, noise: float = 0.0, tol: float = 1e-3,
+    allow_large: bool = False,
+) -> None:  # fmt: skip
+    """``ValueError`` naming a bad value, or ``ResourceError`` when ``paths`` kept paths of
+    ``steps`` steps would take more than half this machine's memory (unless
+    ``allow_large``): ``--steps 100000000`` grew without end."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+    if as_finite(noise) is None or noise < 0:
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    if as_finite(tol) is None or tol <= 0:
+        raise ValueError(f"tol must be a finite number > 0, got {tol!r}")
+    check_memory(steps * paths * BYTES_PER_STEP, f"{paths} path(s) of {steps:,} steps",
+                 f"{BYTES_PER_STEP} B per step kept", allow_large)  # fmt: skip
 
 
 @dataclass
@@ -88,10 +109,7 @@ def run_optimizer(
     start = fn.start if start is None else tuple(start)
     if not fn.contains(start):
         raise ValueError(f"{fn.name}: start {start} is outside the window {fn.window}")
-    if steps < 1:
-        raise ValueError(f"steps must be >= 1, got {steps}")
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise}")
+    check_race(steps, noise=noise, tol=tol, allow_large=True)  # the caller decides on memory
     spec = optim.spec(opt)
     w = torch.nn.Parameter(torch.tensor(start, dtype=torch.float64))
     optimizer = spec.make([w], lr=lr, **hyper)  # lr=None: the optimizer's default
@@ -140,7 +158,11 @@ def tune(
         primary = t.final_distance if fn.minima else t.final_loss
         return (t.diverged, primary if math.isfinite(primary) else math.inf, t.final_loss)
 
-    runs = [run_optimizer(fn, opt, lr=lr, **kwargs) for lr in grid]
-    best = min(runs, key=score)
+    best = None
+    for lr in grid:  # one path kept at a time: the best so far
+        t = run_optimizer(fn, opt, lr=lr, **kwargs)
+        if best is None or score(t) < score(best):
+            best = t
+    assert best is not None, "an empty lr grid"
     best.tuned = True
     return best

@@ -12,13 +12,15 @@ in ``_fused.c`` also take ``fused=True`` and implement ``_fused_update``. A grou
 
 from __future__ import annotations
 
-import math
+import functools
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
 
+from .._numbers import as_finite, shown
 from . import _fused
 from ._ops import FOREACH, Ops, ScratchOps
 from ._replica import ReplicaOps
@@ -38,8 +40,8 @@ Check = Callable[[str, Any], None]  # check(name, value): raises ValueError nami
 
 
 def _check(name: str, value: Any, ok: bool, rule: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-        raise ValueError(f"{name} must be a number {rule}, got {value!r}")
+    if as_finite(value) is None:  # nan, inf, a bool, a string, an integer beyond float64
+        raise ValueError(f"{name} must be a finite number {rule}, got {shown(value)}")
     if not ok:
         raise ValueError(f"{name} must be {rule}, got {value!r}")
 
@@ -73,6 +75,13 @@ def check_path(name: str, value: Any) -> None:
     """``foreach`` / ``fused``: None (automatic), True or False."""
     if value not in (None, True, False):
         raise ValueError(f"{name} must be None, True or False, got {value!r}")
+
+
+@functools.cache
+def _switches(cls: type) -> tuple[str, ...]:
+    """The constructor's arguments whose default is a bool: on/off switches."""
+    params = inspect.signature(cls.__init__).parameters.values()
+    return tuple(p.name for p in params if isinstance(p.default, bool))
 
 
 class ActoptOptimizer(torch.optim.Optimizer):
@@ -115,6 +124,9 @@ class ActoptOptimizer(torch.optim.Optimizer):
             for name, check in vars(klass).get("checks", {}).items():
                 if name in full:
                     check(name, full[name])
+        for name in _switches(cls):  # amsgrad, nesterov, maximize, …: True or False only
+            if name in full and not isinstance(full[name], bool):
+                raise ValueError(f"{name} must be True or False, got {shown(full[name])}")
         cls._check_together(full)
 
     @classmethod

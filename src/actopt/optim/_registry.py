@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 
+from .._numbers import as_finite
 from .._registry import Registry
 
 __all__ = ["OptimizerSpec", "catalog_rows", "get", "names", "register", "registered", "spec"]
@@ -100,8 +101,8 @@ class OptimizerSpec:
             if key == "lr" and value is None:
                 continue
             default = self.defaults.get(key)
-            as_float = isinstance(default, float) and isinstance(value, int)
-            full[key] = float(value) if as_float and not isinstance(value, bool) else value
+            as_float = isinstance(default, float) and as_finite(value) is not None
+            full[key] = float(value) if as_float else value  # else: the checks refuse it
         self.cls.check_hyper(full)
         return full
 

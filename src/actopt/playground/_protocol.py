@@ -118,13 +118,17 @@ def _save(m: dict) -> dict[str, Any]:
 def _landscape(m: dict) -> dict[str, Any]:
     name = text(m.get("function", "rosenbrock"), "function", 40)
     try:
-        fn = landscapes.function(name, **obj(m.get("params", {}), "params"))
+        fn = landscapes.function(name)
     except KeyError as e:
         raise ProtocolError(str(e.args[0]), "function") from None
-    except ValueError as e:
+    params = obj(m.get("params", {}), "params")
+    for k, v in params.items():  # a known parameter's value names its own field
+        if k in fn.params:
+            number(v, f"params.{k}", -1e6, 1e6)
+    try:
+        fn = fn.bind(**params)
+    except ValueError as e:  # unknown names, or a value out of the function's range
         raise ProtocolError(str(e), "params") from None
-    for k, v in fn.params.items():
-        number(v, f"params.{k}", -1e6, 1e6)
     start = m.get("start")
     if start is not None:
         if not isinstance(start, list) or len(start) != 2:

@@ -13,6 +13,7 @@ from ._diagnostics import SATURATION_THRESHOLD, Diagnostics, Record
 from ._loop import Fitted, evaluate, fit, load_data, resolve_device, run
 from ._replica import run_group, run_many
 from ._replica_plan import default_memory_budget, group_key, plan_groups, replica_memory
+from ._resources import MemoryEstimate, check_resources, estimate_memory
 from ._result import STATUSES, RunResult, environment
 from ._schedule import make_scheduler
 from ._spec import LOSSES, SCHEDULES, RunSpec
@@ -24,11 +25,14 @@ __all__ = [
     "STATUSES",
     "Diagnostics",
     "Fitted",
+    "MemoryEstimate",
     "Record",
     "RunResult",
     "RunSpec",
+    "check_resources",
     "default_memory_budget",
     "environment",
+    "estimate_memory",
     "evaluate",
     "fit",
     "group_key",

@@ -48,8 +48,20 @@ _PROGRESS_EVERY = 25  # steps between progress callbacks (each costs one host sy
 
 
 def resolve_device(name: str) -> torch.device:
+    """The device ``name`` means here (``auto``: CUDA, else MPS, else CPU); ``ValueError`` for
+    one this machine does not have."""
     if name != "auto":
-        return torch.device(name)
+        device = torch.device(name)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"device {name}: this machine has no CUDA device (torch "
+                             f"{torch.__version__}); use --device cpu or auto")  # fmt: skip
+        if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+            raise ValueError(f"device {name}: this machine has {torch.cuda.device_count()} "
+                             "CUDA device(s), numbered from 0")  # fmt: skip
+        mps = getattr(torch.backends, "mps", None)
+        if device.type == "mps" and not (mps and mps.is_available()):
+            raise ValueError(f"device {name}: MPS (Apple GPU) is not available here")
+        return device
     if torch.cuda.is_available():
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():

@@ -18,11 +18,47 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-__all__ = ["LOSSES", "SCHEDULES", "RunSpec"]
+from .._numbers import as_finite, shown
+
+__all__ = ["LOSSES", "SCHEDULES", "SCHEDULE_PARAMS", "RunSpec"]
 
 LOSSES = ("ce", "mse", "bce")  # softmax CE; MSE and per-class sigmoid BCE on one-hot targets
-SCHEDULES = ("none", "cosine", "step", "exponential", "onecycle")
 _DICTS = ("data_options", "act_params", "opt_params", "schedule_params")
+
+
+def _number(low: float, *, above: bool = False, high: float | None = None, whole: bool = False):
+    """A check of a number >= low (> low with ``above``), <= high, whole or not: (test, rule)."""
+
+    def ok(v: Any) -> bool:
+        x = as_finite(v)
+        return (
+            x is not None
+            and (x > low if above else x >= low)
+            and (high is None or x <= high)
+            and (not whole or (isinstance(v, int) and not isinstance(v, bool)))
+        )
+
+    kind = "an integer" if whole else "a number"
+    rule = f"{kind} {'>' if above else '>='} {low:g}" + (f" and <= {high:g}" if high else "")
+    return ok, rule
+
+
+# each schedule's parameters (what make_scheduler reads) and their checks
+SCHEDULE_PARAMS: dict[str, dict[str, tuple[Callable[[Any], bool], str]]] = {
+    "none": {},
+    "cosine": {"eta_min": _number(0)},
+    "step": {"step_size": _number(1, whole=True), "gamma": _number(0, above=True)},
+    "exponential": {"gamma": _number(0, above=True)},
+    "onecycle": {
+        "max_lr": _number(0, above=True), "pct_start": _number(0, above=True, high=1),
+        "div_factor": _number(0, above=True), "final_div_factor": _number(0, above=True),
+        "anneal_strategy": (lambda v: v in ("cos", "linear"), "cos or linear"),
+        "three_phase": (lambda v: isinstance(v, bool), "true or false"),
+        "cycle_momentum": (lambda v: isinstance(v, bool), "true or false"),
+        "base_momentum": _number(0), "max_momentum": _number(0),
+    },
+}  # fmt: skip
+SCHEDULES = tuple(SCHEDULE_PARAMS)
 
 
 @dataclass(frozen=True)
@@ -181,7 +217,7 @@ def _plain(value: Any) -> Any:
 
 
 def _bad(name: str, value: Any, allowed: str) -> ValueError:
-    return ValueError(f"{name} must be {allowed}, got {value!r}")
+    return ValueError(f"{name} must be {allowed}, got {shown(value)}")
 
 
 def _whole(name: str, low: int) -> Callable[[dict], None]:
@@ -223,6 +259,14 @@ def _data(v: dict) -> None:
         raise ValueError(
             f"data_options for {s.name}: unknown {', '.join(unknown)}; allowed: {allowed}"
         )
+    for key, value in v["data_options"].items():
+        default = s.run_options[key]
+        # a count stays whole (n=2.5 is no size); a None default takes a number
+        if isinstance(default, int) and not isinstance(default, bool):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise _bad(f"data_options {key}", value, "an integer")
+        elif as_finite(value) is None and not (default is None and value is None):
+            raise _bad(f"data_options {key}", value, "a finite number")
     v["data"], v["data_options"] = s.name, _plain(v["data_options"])
 
 
@@ -283,6 +327,21 @@ def _opt(v: dict) -> None:
     v["opt_params"] = _plain(dict(sorted(full.items())))
 
 
+def _schedule(v: dict) -> None:
+    """The schedule's name, and its parameters: known to it, and valid."""
+    _one_of("schedule", SCHEDULES)(v)
+    allowed = SCHEDULE_PARAMS[v["schedule"]]
+    unknown = sorted(set(v["schedule_params"]) - set(allowed))
+    if unknown:
+        names = ", ".join(allowed) or "none"
+        raise ValueError(f"schedule_params for schedule {v['schedule']}: unknown "
+                         f"{', '.join(unknown)}; allowed: {names}")  # fmt: skip
+    for key, value in v["schedule_params"].items():
+        ok, rule = allowed[key]
+        if not ok(value):
+            raise _bad(f"schedule_params {key}", value, rule)
+
+
 def _val_fraction(v: dict) -> None:
     value = v["val_fraction"]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
@@ -325,7 +384,7 @@ _STEPS: tuple[tuple[tuple[str, ...], Callable[[dict], None]], ...] = (
     (("batch_size",), _batch_size),
     (("epochs",), _whole("epochs", 1)),
     (("steps",), _steps),
-    (("schedule",), _one_of("schedule", SCHEDULES)),
+    (("schedule", "schedule_params"), _schedule),
     (("loss",), _one_of("loss", LOSSES)),
     (("seed",), _whole("seed", 0)),
     (("device",), _device),

@@ -1,0 +1,146 @@
+"""What every command shares: examples in --help, --json (a path, - for stdout), errors that name
+commands instead of Python functions, quiet pipes, the Ray hint, --threads."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+import actopt
+from actopt.cli import build_parser, main
+from actopt.cli._common import cli_hints, print_error
+
+
+def _subparsers() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def _examples(parser: argparse.ArgumentParser) -> list[str]:
+    lines = (parser.epilog or "").splitlines()
+    return [line.strip() for line in lines if line.strip().startswith("actopt ")]
+
+
+@pytest.mark.parametrize("name", sorted(_subparsers()))
+def test_every_help_has_examples_that_parse(name, capsys):
+    parser = _subparsers()[name]
+    examples = _examples(parser)
+    assert examples, f"actopt {name} --help shows no example"
+    for example in examples:
+        argv = shlex.split(example.split(" | ")[0])[1:]  # what a pipe feeds is not ours
+        assert argv[0] == name, example
+        build_parser().parse_args(argv)  # an example that does not parse exits here
+    with pytest.raises(SystemExit):
+        main([name, "--help"])
+    assert "examples:\n  actopt " + name in capsys.readouterr().out
+
+
+JSON_COMMANDS = [n for n, p in _subparsers().items() if "--json" in p._option_string_actions]
+
+
+def test_json_means_one_thing_everywhere():
+    """Every --json takes a PATH, '-' (or nothing) for stdout, checked like any output file."""
+    assert {"activations", "optimizers", "train", "audit", "landscape"} <= set(JSON_COMMANDS)
+    for name in JSON_COMMANDS:
+        action = _subparsers()[name]._option_string_actions["--json"]
+        assert (action.nargs, action.const, action.metavar) == ("?", "-", "PATH"), name
+        assert action.type.__name__ == "output_file", name
+
+
+@pytest.mark.parametrize("argv", [
+    ["activations"], ["optimizers"], ["activations", "show", "elu"],
+    ["landscape", "quadratic", "--opt", "sgd", "--steps", "20"],
+    ["audit", "relu", "--no-timing"],
+])  # fmt: skip
+def test_json_to_stdout_or_to_a_file(argv, tmp_path, capsys):
+    assert main([*argv, "--json", "-"]) == 0
+    doc = json.loads(capsys.readouterr().out)  # stdout holds the JSON and nothing else
+    path = tmp_path / "out.json"
+    assert main([*argv, "--json", str(path)]) == 0
+    assert json.loads(path.read_text()) == doc
+    capsys.readouterr()  # a file given: the tables are printed as usual
+    assert main([*argv, "--json"]) == 0  # --json alone: stdout
+    assert json.loads(capsys.readouterr().out) == doc
+
+
+def test_train_json_to_stdout_is_pure_json(capsys):
+    argv = ["train", "--data", "moons", "--width", "8", "--epochs", "1", "-q", "--json", "-"]
+    assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "ok" and result["spec"]["data"] == "moons"
+
+
+@pytest.mark.parametrize("argv, command", [
+    (["train", "--act", "relux"], "`actopt activations`"),
+    (["train", "--opt", "adamm"], "`actopt optimizers`"),
+    (["audit", "x*relux(x)"], "`actopt activations`"),
+    (["landscape", "quadratic", "--opt", "adamm"], "`actopt optimizers`"),
+])  # fmt: skip
+def test_errors_name_commands_not_python_functions(argv, command, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert command in err and "names()" not in err
+
+
+def test_every_registry_hint_has_a_command():
+    """A registry's "see …" hint is a command already, or the CLI maps it to one."""
+    from actopt.activations._catalog import CATALOG
+    from actopt.data._registry import _REGISTRY as DATA
+    from actopt.landscapes._functions import _REGISTRY as LANDSCAPES
+    from actopt.optim._registry import _REGISTRY as OPTIM
+
+    for registry in (CATALOG, OPTIM, DATA, LANDSCAPES):
+        hint = cli_hints(registry.listing)
+        assert hint.strip("`").startswith("actopt "), registry.listing
+
+
+def _actopt(*argv: str, **kwargs) -> subprocess.Popen:
+    here = str(Path(actopt.__file__).parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([here, os.environ.get("PYTHONPATH", "")])}
+    return subprocess.Popen([sys.executable, "-m", "actopt", *argv], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)  # fmt: skip
+
+
+def test_a_closed_pipe_ends_quietly():
+    """``actopt optimizers --json | head -0``: the reader has gone; no BrokenPipeError."""
+    for argv in (["optimizers", "--json"], ["optimizers"]):
+        child = _actopt(*argv)
+        child.stdout.close()  # what head does once it has read enough
+        err = child.stderr.read()
+        assert child.wait(timeout=120) == 1, err
+        assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_markup_in_messages_is_printed_as_written(capsys):
+    print_error("the Ray backend needs Ray: pip install 'actopt[ray]'")
+    assert (
+        capsys.readouterr().err == "error: the Ray backend needs Ray: pip install 'actopt[ray]'\n"
+    )
+
+
+def test_the_ray_install_hint_is_intact(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    argv = ["bench", "--data", "moons", "--act", "relu", "--seeds", "1", "--epochs", "1",
+            "--backend", "ray", "--out", str(tmp_path / "b"), "-q"]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: the Ray backend needs Ray: pip install 'actopt[ray]'"
+
+
+def test_train_threads(monkeypatch):
+    calls = []
+    monkeypatch.setattr(torch, "set_num_threads", calls.append)
+    argv = ["train", "--data", "moons", "--width", "8", "--epochs", "1", "-q"]
+    assert main([*argv, "--threads", "1"]) == 0 and calls == [1]
+    assert main(argv) == 0 and calls == [1]  # default: torch's own (one per core)
+    with pytest.raises(SystemExit, match="2"):  # argparse's usage error
+        main([*argv, "--threads", "0"])
