@@ -19,7 +19,7 @@ import torch
 
 from ..activations import ActivationSpec
 
-__all__ = ["PROBES", "Seen", "finite_on_probes", "fingerprint", "swish_distance"]
+__all__ = ["PROBES", "Seen", "fingerprint", "finite_on_probes", "swish_distance"]
 
 # the points f and f' are compared on: a grid over [-5, 5] that avoids 0 and the integers
 # (where kinks of max/abs/round-offs sit) plus a few far points for the tails

@@ -31,13 +31,14 @@ ANALYSIS_S = 5.0
 T = TypeVar("T")
 
 
-class _Slow(Exception):
+class _Slow(BaseException):  # not an Exception: sympy's own ``except Exception`` lets it by
     pass
 
 
 def _limited(seconds: float, fn: Callable[[], T]) -> T:
     """``fn()``, stopped after ``seconds`` (SIGALRM: sympy is pure Python, so it is
-    interrupted between bytecodes). Off the main thread there is no alarm: no limit."""
+    interrupted between bytecodes; the alarm repeats in case some code swallows it). Off the
+    main thread there is no alarm: no limit."""
     if threading.current_thread() is not threading.main_thread():
         return fn()
 
@@ -45,7 +46,7 @@ def _limited(seconds: float, fn: Callable[[], T]) -> T:
         raise _Slow
 
     old = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
     try:
         return fn()
     finally:

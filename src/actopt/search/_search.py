@@ -151,7 +151,7 @@ def search(
                           backend=backend, workers=workers, **child)  # fmt: skip
         for entry, cand in todo:
             score = scores.get(entry["formula"])
-            if score is None:  # another runner holds its runs: try it again next round
+            if score is None:  # another runner holds its runs: left out
                 continue
             _trained_entry(entry, score)
             strat.tell(cand, score.mean)

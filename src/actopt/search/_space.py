@@ -80,8 +80,10 @@ class Op:
 
     def render(self, **args: str) -> str:
         template = UNARIES.get(self.name) or BINARIES[self.name]
-        return template.format(beta=_num(self.beta), **args) if self.beta is not None else (
-            template.format(**args)
+        return (
+            template.format(beta=_num(self.beta), **args)
+            if self.beta is not None
+            else (template.format(**args))
         )
 
 
