@@ -2,8 +2,8 @@
 
 A candidate is pruned, with the reason kept, when (in this order):
 
-1. the formula language refuses it or sympy takes longer than ``ANALYSIS_S`` seconds to parse,
-   differentiate and audit it (sympy's equation solver can run for minutes on nested
+1. the formula language refuses it or sympy takes longer than ``ANALYSIS_S`` CPU seconds to
+   parse, differentiate and audit it (sympy's equation solver can run for minutes on nested
    max/min of transcendental functions);
 2. f or f' is not finite at a probe point in [−12, 12] (a pole, a log of 0, an overflow);
 3. ``actopt.audit`` says ``bad`` (any failed check: undefined, infinite gradient, even,
@@ -36,22 +36,23 @@ class _Slow(BaseException):  # not an Exception: sympy's own ``except Exception`
 
 
 def _limited(seconds: float, fn: Callable[[], T]) -> T:
-    """``fn()``, stopped after ``seconds`` (SIGALRM: sympy is pure Python, so it is
-    interrupted between bytecodes; the alarm repeats in case some code swallows it). Off the
-    main thread there is no alarm: no limit."""
+    """``fn()``, stopped after ``seconds`` of this process's CPU time (SIGVTALRM: the same
+    limit on a busy machine as on an idle one; sympy is pure Python, so it is interrupted
+    between bytecodes, and the alarm repeats in case some code swallows it). Off the main
+    thread there is no alarm: no limit."""
     if threading.current_thread() is not threading.main_thread():
         return fn()
 
     def alarm(signum: int, frame: Any) -> None:
         raise _Slow
 
-    old = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
+    old = signal.signal(signal.SIGVTALRM, alarm)
+    signal.setitimer(signal.ITIMER_VIRTUAL, seconds, 0.25)
     try:
         return fn()
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, old)
 
 
 def _cost(text: str) -> int:
@@ -90,7 +91,7 @@ def screen(formula: str) -> Screen:
             return Screen(formula, True, ["f or f' is not finite on [-12, 12]"])
         report = _limited(ANALYSIS_S, lambda: audit(s, timing=False, signal=False))
     except _Slow:
-        return Screen(formula, True, [f"analysis took over {ANALYSIS_S:g} s (sympy)"])
+        return Screen(formula, True, [f"analysis took over {ANALYSIS_S:g} CPU s (sympy)"])
     except (ValueError, ZeroDivisionError, OverflowError, RuntimeError) as e:
         return Screen(formula, True, [f"not a valid formula: {e}"])
     if report.verdict == "bad":
