@@ -27,6 +27,7 @@ LAYERS = {
     "bench": 4,
     "report": 5,
     "playground": 5,  # saves to a bench store, trains with train
+    "search": 5,  # screens with audit, trains through bench's store
     "cli": 6,
 }
 UTILITIES = {"actopt", "actopt._registry", "actopt.__init__"}
