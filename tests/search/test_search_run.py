@@ -16,7 +16,7 @@ from actopt.search import SearchResult, log_path
 SRC = Path(__file__).resolve().parents[2] / "src"
 # a tiny child network: the point is the machinery, not the accuracy
 ARGS = ["search", "--budget", "2", "--seeds", "2", "--batch", "1", "--steps", "15",
-        "--width", "8", "--workers", "1", "--quiet"]  # fmt: skip
+        "--width", "8", "--quiet"]  # fmt: skip
 
 
 def _finished(db: Path) -> dict[str, float]:
