@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	# the CPU build first: with torch already satisfied pip never resolves the CUDA wheels
 	$(PY) -m pip install -q $(TORCH)
 	# every other package at the exact version in constraints.txt: the versions CI tests
-	$(PY) -m pip install -q -c constraints.txt -e '.[dev,ray]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev,ray,tensorboard]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -34,7 +34,7 @@ constraints:
 	rm -rf .venv-lock
 	python3 -m venv .venv-lock
 	.venv-lock/bin/python -m pip install -q $(TORCH)
-	.venv-lock/bin/python -m pip install -q -e '.[dev,ray]'
+	.venv-lock/bin/python -m pip install -q -e '.[dev,ray,tensorboard]'
 	{ grep '^#' constraints.txt | grep -v '^# Resolved on'; \
 	  .venv-lock/bin/python -c 'import platform as p; print(f"# Resolved on {p.python_implementation()} {p.python_version()}, {p.system()} {p.machine()}.")'; \
 	  .venv-lock/bin/python -m pip freeze --all --exclude-editable | grep -v '^pip==' \

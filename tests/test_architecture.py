@@ -26,6 +26,7 @@ LAYERS = {
     "train": 3,
     "bench": 4,
     "report": 5,
+    "claims": 5,  # runs through the bench; reads landscapes and the auditor
     "playground": 5,  # saves to a bench store, trains with train
     "search": 5,  # screens with audit, trains through bench's store
     "cli": 6,

@@ -7,8 +7,8 @@ import sqlite3
 import subprocess
 import sys
 
-import pandas as pd
 import pytest
+from bench_helpers import frame
 
 from actopt.bench import (
     DEFAULT_GRID,
@@ -20,7 +20,6 @@ from actopt.bench import (
     load,
     load_grid,
     run_grid,
-    to_frame,
 )  # fmt: skip
 from actopt.train import RunResult, RunSpec
 
@@ -186,20 +185,8 @@ def test_interrupted_runs_are_run_again_and_rows_round_trip(tmp_path):
 # -- statistics ------------------------------------------------------------------------------
 
 
-def _frame(values: dict[str, list[float]]) -> pd.DataFrame:
-    rows = []
-    for act, accs in values.items():
-        for seed, acc in enumerate(accs):
-            spec = RunSpec(data="moons", act=act, seed=seed)
-            rows.append({"run_id": f"{act}{seed}", "role": "run", "spec": spec.to_dict(),
-                         "opt_label": spec.opt_label, "status": "ok",
-                         "final": {"test_acc": acc}, "history": [], "diagnostics": [],
-                         "error": None, "host": "h", "finished": 0.0})  # fmt: skip
-    return to_frame(rows)
-
-
 def test_leaderboard_statistics_and_ties():
-    df = _frame({"relu": [0.80, 0.82, 0.81, 0.79], "tanh": [0.90, 0.93, 0.91, 0.90],
+    df = frame({"relu": [0.80, 0.82, 0.81, 0.79], "tanh": [0.90, 0.93, 0.91, 0.90],
                  "elu": [0.81, 0.80, 0.83, 0.78]})  # fmt: skip
     board = leaderboard(df, baseline="relu/adam").set_index("config")
     tanh = board.loc["tanh/adam"]

@@ -3,7 +3,6 @@ tuning, and the report rendered in headless Chromium."""
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 import shutil
@@ -114,10 +113,11 @@ def test_tuning_chooses_on_validation_and_stores_every_trial(tmp_path):
                            "opt": [{"name": "sgd", "lr": 0.1}]})  # fmt: skip
     summary = run_grid(grid, str(tmp_path), workers=2)
     choice = summary.tuning["moons/mlp/tanh/sgd"]
-    assert [round(c["lr"], 6) for c in choice["candidates"]] == [0.031623, 0.1, 0.316228]
+    lrs = sorted(round(c["lr"], 6) for c in choice["candidates"])
+    assert {0.031623, 0.1, 0.316228} <= set(lrs)  # widened past an edge where the best was
     best = max(choice["candidates"], key=lambda c: (c["val_acc"], -c["val_loss"]))
     assert choice["lr"] == best["lr"]
-    assert len(load(tmp_path, role="tune")) == 3
+    assert len(load(tmp_path, role="tune")) == len(lrs)
     assert set(load(tmp_path)["lr"]) == {choice["lr"]}
 
 
@@ -133,36 +133,25 @@ def test_ray_backend_on_a_local_cluster(tmp_path):
     assert summary.statuses == {"ok": 4} and len(load(tmp_path)) == 4
 
 
-def test_report_renders_in_headless_chromium(tmp_path, reference):
+def test_report_formats_and_tables(tmp_path, reference, capsys):
+    """Static figures in every format at a chosen dpi; the leaderboard as md, LaTeX and CSV."""
     out = tmp_path / "out"
     shutil.copytree(reference, out)
-    assert main(["report", str(out)]) == 0
-    page = (out / "report.html").read_text()
-    assert "http://" not in page and "https://" not in page  # offline: nothing fetched
-    images = re.findall(r'<figure id="(\w+)"><img alt="\w+" src="data:image/png;base64,([^"]+)"',
-                        page)  # fmt: skip
-    names = {n for n, _ in images}
-    assert {"learning_curves", "heatmap", "convergence", "generalisation_gap"} <= names
-    assert all(len(base64.b64decode(b)) > 5000 for _, b in images)
-    assert all((out / "figures" / f"{n}.png").exists() for n in names)
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("chromium not installed (.ci/run installs it)")
-    shot = tmp_path / "shot.png"
-    url = (out / "report.html").as_uri()
-    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                    "--window-size=1200,3200", f"--screenshot={shot}", url],
-                   capture_output=True, timeout=120, check=False)  # fmt: skip
+    assert main(["report", str(out), "--format", "png,svg,pdf", "--dpi", "300", "-q"]) == 0
+    figures = sorted(p.name for p in (out / "figures").iterdir())
+    assert "moons-mlp-accuracy.png" in figures and "moons-mlp-learning_curves.pdf" in figures
+    assert len(figures) == 3 * 3  # accuracy, learning curves, heatmap × png, svg, pdf
     from PIL import Image
 
-    with Image.open(shot) as im:
-        rgb = im.convert("RGB")
-        assert rgb.size == (1200, 3200)
-        colours = rgb.getcolors(maxcolors=1 << 22)
-        # the charts are there: thousands of colours (anti-aliased lines, heatmap, bands)
-        assert len(colours) > 1000
-        band = rgb.crop((0, 600, 1200, 1400)).getcolors(maxcolors=1 << 22)
-        assert len(band) > 300  # the first chart, below the leaderboard, is not blank
+    with Image.open(out / "figures" / "moons-mlp-accuracy.png") as im:
+        assert round(im.info["dpi"][0]) == 300
+    capsys.readouterr()
+    for kind, marker in (("md", "| rank | config |"), ("latex", r"\begin{tabular}"),
+                         ("csv", "data,model,rank,config")):  # fmt: skip
+        assert main(["report", str(out), "--table", kind]) == 0
+        text = capsys.readouterr().out
+        assert marker in text and "relu/adam" in text
+    assert main(["report", str(out), "--format", "gif"]) == 2
 
 
 def test_cli_bench_export_and_errors(tmp_path, capsys):

@@ -75,6 +75,40 @@ def test_validation_split_is_seeded_and_disjoint(shared_data):
     assert len(torch.unique(seen, dim=0)) > 59000  # the split shares no example (bar duplicates)
 
 
+def test_n_train_is_a_seeded_subset_of_the_training_images(shared_data):
+    a = D.load("mnist", data_dir=shared_data, download=False, n_train=1000, standardize="none")
+    b = D.load("mnist", data_dir=shared_data, download=False, n_train=1000, standardize="none")
+    full = D.load("mnist", data_dir=shared_data, download=False, standardize="none")
+    assert (len(a.y_train), len(a.y_val), len(a.y_test)) == (900, 100, 10000)
+    assert torch.equal(a.x_train, b.x_train) and torch.equal(a.x_test, full.x_test)
+    every = {bytes(x.numpy()) for x in torch.cat([full.x_train, full.x_val])[:, 0, 0:28:4]}
+    assert all(bytes(x.numpy()) in every for x in a.x_train[:50, 0, 0:28:4])  # real images
+    assert len(set(a.y_train.tolist())) == 10  # a draw over the whole set, not its first rows
+    assert "n_train" in D.spec("fashion-mnist").run_options
+    for bad in (5, 60_001, 1.5, True):
+        with pytest.raises(ValueError, match="n_train must be"):
+            D.load("mnist", data_dir=shared_data, download=False, n_train=bad)
+
+
+def test_a_verified_file_is_not_hashed_again_until_it_changes(shared_data, tmp_path, monkeypatch):
+    from actopt.data import _download
+
+    folder = tmp_path / "mnist"
+    shutil.copytree(shared_data / "mnist", folder)
+    D.load("mnist", data_dir=tmp_path, download=False)
+    calls = []
+    real = _download.sha256_of
+    monkeypatch.setattr(_download, "sha256_of", lambda p: calls.append(p) or real(p))
+    D.load("mnist", data_dir=tmp_path, download=False)
+    assert calls == []
+    target = folder / "t10k-labels-idx1-ubyte.gz"
+    target.chmod(0o644)
+    target.write_bytes(target.read_bytes()[:-100])
+    with pytest.raises(D.ChecksumError):
+        D.load("mnist", data_dir=tmp_path, download=False)
+    assert calls == [target]
+
+
 def test_corrupt_and_truncated_files_fail_with_checksum_error(shared_data, tmp_path):
     folder = tmp_path / "mnist"
     shutil.copytree(shared_data / "mnist", folder)
@@ -223,3 +257,18 @@ def test_a_dataset_says_whether_it_needs_files(name):
     assert {"data_dir", "download"} <= set(s.options)
     with pytest.raises(D.DownloadError, match="downloading is off"):
         D.load(name, data_dir="/nonexistent-actopt-data", download=False)
+
+
+def test_mnist1d_disk_cache_returns_what_generation_makes(tmp_path, monkeypatch):
+    from actopt.data import _mnist1d as M
+
+    monkeypatch.setenv("ACTOPT_CACHE", str(tmp_path / "cache"))
+    made = M._make(100, 40, 7)
+    first = M._generate.__wrapped__(100, 40, 7)  # generated, then written
+    assert [p.suffix for p in (tmp_path / "cache").glob("*.npz")] == [".npz"]
+    again = M._generate.__wrapped__(100, 40, 7)  # read back
+    for a, b, c in zip(made, first, again, strict=True):
+        assert np.array_equal(a, b) and np.array_equal(b, c) and b.dtype == c.dtype
+    monkeypatch.setenv("ACTOPT_CACHE", "/proc/actopt-unwritable")  # no cache: still the data
+    assert all(np.array_equal(a, b) for a, b in zip(made, M._generate.__wrapped__(100, 40, 7),
+                                                     strict=True))  # fmt: skip

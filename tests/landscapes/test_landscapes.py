@@ -128,6 +128,37 @@ def test_pictures_are_written(tmp_path):
     assert len(colours) > 100  # a picture, not a blank canvas
 
 
+def test_a_run_that_never_nears_the_minimum_is_stalled_not_ok(capsys):
+    fn = L.function("rosenbrock")
+    crawl = L.run_optimizer(fn, "sgd", lr=1e-6, steps=50)
+    assert (
+        not crawl.diverged and crawl.status == "stalled" and crawl.to_dict()["status"] == "stalled"
+    )
+    assert L.run_optimizer(fn, "sgd", lr=10.0, steps=500).status == "diverged"
+    assert L.run_optimizer(L.function("quadratic"), "adam", lr=0.1, steps=300).status == "ok"
+    assert main(["landscape", "rosenbrock", "--opt", "sgd", "--lr", "1e-6", "--steps", "50"]) == 0
+    assert "stalled" in capsys.readouterr().out
+
+
+def test_one_panel_per_optimizer_and_paths_in_colours_the_map_has_not(tmp_path):
+    """The map is drawn in greys; each trajectory (an optimizer with its options) has a panel
+    of its own, titled with its status."""
+    fn = L.function("himmelblau")
+    runs = [L.run_optimizer(fn, "sgd", lr=lr, steps=30) for lr in (0.001, 0.01)]
+    runs.append(L.run_optimizer(fn, "momentum", lr=0.01, momentum=0.5, steps=30))
+    png = L.plot_contour(fn, runs, tmp_path / "h.png")
+    with Image.open(png) as im:
+        rgb = im.convert("RGB")
+        wide = rgb.size
+        saturated = sum(n for n, (r, g, b) in rgb.getcolors(maxcolors=1 << 22)
+                        if max(r, g, b) - min(r, g, b) > 60)  # fmt: skip
+    assert saturated > 500  # the paths: the only colour on a grey map
+    one = L.plot_contour(fn, runs[:1], tmp_path / "one.png")
+    with Image.open(one) as im:
+        assert wide[0] > 2.5 * im.size[0]  # three panels side by side
+    assert "momentum=0.5" in L._plot._label(runs[2])
+
+
 # -- the command -----------------------------------------------------------------------------
 
 

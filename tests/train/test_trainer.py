@@ -11,7 +11,7 @@ import torch
 import actopt.activations as A
 import actopt.data as D
 import actopt.optim as O
-from actopt.train import RunResult, RunSpec, run
+from actopt.train import RunResult, RunSpec, fit, run
 
 TOY = dict(data="moons", data_options={"n": 400}, width=16, epochs=3)
 
@@ -93,6 +93,46 @@ def test_nonlinear_problems_need_a_nonlinearity():
 def test_mse_loss_learns_too():
     r = run(RunSpec(**{**TOY, "epochs": 20}, loss="mse", act="tanh", opt="adam", lr=0.01))
     assert r.final["test_acc"] > 0.8
+
+
+def test_bce_loss_is_one_sigmoid_per_class():
+    """``loss="bce"``: binary cross-entropy of each output's sigmoid against the one-hot target."""
+    spec = RunSpec(**{**TOY, "epochs": 20}, loss="bce", act="tanh", opt="adam", lr=0.01)
+    fitted = fit(spec)
+    assert fitted.result.final["test_acc"] > 0.8
+    ds, model = fitted.dataset, fitted.model.eval()
+    with torch.no_grad():
+        out = model(ds.x_test)
+    target = torch.nn.functional.one_hot(ds.y_test, 2).float()
+    by_hand = -(target * out.sigmoid().log() + (1 - target) * (1 - out.sigmoid()).log()).mean()
+    assert fitted.result.final["test_loss"] == pytest.approx(float(by_hand), rel=1e-5)
+
+
+def test_fit_is_run_with_the_model_kept():
+    spec = RunSpec(**TOY)
+    fitted, plain = fit(spec), run(spec)
+    assert metrics(fitted.result) == metrics(plain)
+    assert isinstance(fitted.model, torch.nn.Module) and fitted.optimizer.state
+    with torch.no_grad():  # the kept model is the trained one: it gives the stored test accuracy
+        right = fitted.model.eval()(fitted.dataset.x_test).argmax(1) == fitted.dataset.y_test
+    assert float(right.float().mean()) == pytest.approx(plain.final["test_acc"])
+
+
+def test_prepare_changes_the_initialisation_before_the_optimizer_is_built():
+    seen = {}
+
+    def prepare(model):
+        seen["grad_enabled"] = torch.is_grad_enabled()
+        for m in model.modules():
+            if isinstance(m, torch.nn.Linear):
+                m.bias.fill_(-5.0)
+
+    fitted = fit(RunSpec(**{**TOY, "epochs": 1}, diagnostics=True), prepare=prepare)
+    assert seen == {"grad_enabled": False}
+    plain = run(RunSpec(**{**TOY, "epochs": 1}, diagnostics=True))
+    assert fitted.result.final["dead_fraction"] > plain.final["dead_fraction"]
+    broken = fit(RunSpec(**TOY), prepare=lambda model: 1 / 0)
+    assert broken.result.status == "error" and "ZeroDivisionError" in broken.result.error
 
 
 HALVING = [0.05, 0.025, 0.0125]

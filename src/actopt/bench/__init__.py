@@ -12,10 +12,24 @@ that train (grids, runners, ``compare_activations``) load on first use.
 from importlib import import_module
 from typing import Any
 
-from ._stats import ALPHA, config_label, leaderboard, load, to_frame
-from ._store import FINAL_STATUSES, Store
-
+# everything loads on first use: a pool worker imports ``_worker`` through this package and must
+# not wait for pandas before it arms its parent-death signal
 _LAZY = {
+    **dict.fromkeys(
+        (
+            "ALPHA",
+            "VERDICTS",
+            "config_label",
+            "holm",
+            "leaderboard",
+            "load",
+            "seed_test",
+            "to_frame",
+            "unique_labels",
+        ),
+        "_stats",
+    ),
+    **dict.fromkeys(("FINAL_STATUSES", "Store", "StoreError"), "_store"),
     **dict.fromkeys(
         ("DEFAULT_GRID", "Grid", "grid_from_dict", "grid_with_overrides", "load_grid", "read_grid"),
         "_grid",
@@ -30,22 +44,27 @@ __all__ = [
     "ALPHA",
     "DEFAULT_GRID",
     "FINAL_STATUSES",
+    "VERDICTS",
     "BenchError",
     "BenchInterrupted",
     "Grid",
     "Store",
+    "StoreError",
     "Summary",
     "compare_activations",
     "config_label",
     "grid_from_dict",
     "grid_with_overrides",
+    "holm",
     "leaderboard",
     "load",
     "load_grid",
     "read_grid",
     "run_grid",
     "run_specs",
+    "seed_test",
     "to_frame",
+    "unique_labels",
 ]
 
 
@@ -55,3 +74,7 @@ def __getattr__(name: str) -> Any:
     value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

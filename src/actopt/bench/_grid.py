@@ -100,14 +100,17 @@ class Grid:
         """``data/model/act/opt``: one config, whatever its seed and lr."""
         return f"{spec.data}/{spec.model}/{spec.label}"
 
+    def trial(self, config: RunSpec, k: int) -> RunSpec:
+        """Tuning point ``k`` of ``config``: its lr × 10^((k − (tune_points − 1)/2) / 2), so
+        points 0 … tune_points − 1 are centred on its lr, half a decade apart, and a point
+        below 0 or past the last widens the search by half a decade."""
+        half = (self.tune_points - 1) / 2
+        return config.replace(lr=config.lr * 10 ** ((k - half) / 2))
+
     def tuning_runs(self) -> dict[str, list[RunSpec]]:
         """Per config: ``tune_points`` lrs half a decade apart around its lr, at its seed."""
-        half = (self.tune_points - 1) / 2
         return {
-            self.key(c): [
-                c.replace(lr=c.lr * 10 ** ((k - half) / 2)) for k in range(self.tune_points)
-            ]
-            for c in self.configs
+            self.key(c): [self.trial(c, k) for k in range(self.tune_points)] for c in self.configs
         }
 
     def final_runs(self, chosen: dict[str, RunSpec]) -> list[RunSpec]:
@@ -230,13 +233,41 @@ def _optimizers(d: dict[str, Any]) -> list[dict[str, Any]]:
     out, every = [], d.get("lr")  # a top-level lr: every optimizer's
     for entry in _entries(d["opt"]):
         if isinstance(entry, str):
-            entry = {"name": entry}
+            entry = _opt_entry(entry)
         if not isinstance(entry, dict) or "name" not in entry:
             raise ValueError(f"opt: each entry is a name or a table with 'name', got {entry!r}")
         params = dict(entry)
         name, lr = params.pop("name"), params.pop("lr", None)
         out.append({"opt": name, "lr": lr if every is None else every, "opt_params": params})
     return out
+
+
+def _opt_entry(text: str) -> dict[str, Any]:
+    """``momentum`` or a label as reports print it, ``momentum(momentum=0.95,nesterov=True)``,
+    as an ``[[opt]]`` table (values parsed as booleans, numbers or names, never evaluated)."""
+    name, paren, rest = text.strip().partition("(")
+    if not paren:
+        return {"name": name}
+    if not rest.endswith(")"):
+        raise ValueError(f"opt: {text!r} is not name or name(key=value,...)")
+    entry: dict[str, Any] = {"name": name.strip()}
+    for pair in filter(None, (p.strip() for p in rest[:-1].split(","))):
+        key, eq, value = pair.partition("=")
+        if not eq or not key.strip():
+            raise ValueError(f"opt: expected key=value in {text!r}, got {pair!r}")
+        entry[key.strip()] = _plain_value(value.strip())
+    return entry
+
+
+def _plain_value(text: str) -> Any:
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def _configs(d: dict[str, Any]) -> tuple[tuple[RunSpec, ...], dict[str, str]]:

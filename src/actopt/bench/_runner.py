@@ -3,7 +3,12 @@
 The driver owns the store: it claims a run, hands its spec to a worker, and writes the result
 in one transaction when it comes back. Workers ignore Ctrl-C; the driver's first Ctrl-C stops
 scheduling and marks the runs in flight ``interrupted`` (run again next time), a second one
-exits at once. A kill -9 loses only the runs in flight: their claims go stale and are retaken.
+exits at once. A kill -9 loses only the runs in flight: their claims go stale and are retaken,
+and the driver's workers die with it (a parent-death signal on Linux, a watchdog on the
+parent's pid everywhere).
+
+``_execute`` is the core: a list of canonical RunSpecs in, results in the store out. Grids,
+tuning and their bookkeeping (``run_grid``, ``_tune``) sit above it.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any
 from ..train import RunResult, RunSpec, load_data
 from ._grid import Grid
 from ._store import Store
+from ._worker import work, worker_init
 
 __all__ = ["BenchError", "BenchInterrupted", "Summary", "run_grid", "run_specs"]
 
@@ -47,25 +53,6 @@ class Summary:
     wall_s: float = 0.0
 
 
-# -- what a worker does ----------------------------------------------------------------------
-
-
-def _worker_init(threads: int) -> None:
-    import torch
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver decides what Ctrl-C means
-    torch.set_num_threads(threads)
-
-
-def _work(spec: dict, data_dir: str | None, download: bool) -> dict:
-    from ..train import run
-
-    started = time.time()
-    # the driver validated this spec when the grid was made: taken as it is
-    result = run(RunSpec.from_canonical(spec), data_dir=data_dir, download=download)
-    return {"result": result.to_dict(), "started": started}
-
-
 # -- backends: map specs to results as they complete --------------------------------------------
 
 Event = tuple[RunSpec, dict]
@@ -74,12 +61,13 @@ Event = tuple[RunSpec, dict]
 class LocalBackend:
     def __init__(self, workers: int, threads: int) -> None:
         self.pool = ProcessPoolExecutor(
-            workers, mp_context=get_context("spawn"), initializer=_worker_init, initargs=(threads,)
-        )
+            workers, mp_context=get_context("spawn"), initializer=worker_init,
+            initargs=(threads, os.getpid()),
+        )  # fmt: skip
         self.pending: dict[Any, RunSpec] = {}
 
     def submit(self, spec: RunSpec, data_dir: str | None, download: bool) -> None:
-        self.pending[self.pool.submit(_work, spec.to_dict(), data_dir, download)] = spec
+        self.pending[self.pool.submit(work, spec.to_dict(), data_dir, download)] = spec
 
     def next_done(self, timeout: float) -> list[Event]:
         done, _ = wait(list(self.pending), timeout=timeout, return_when=FIRST_COMPLETED)
@@ -145,7 +133,7 @@ def _ray_work(spec: dict, data_dir: str | None, download: bool, threads: int) ->
     import torch
 
     torch.set_num_threads(threads)
-    return _work(spec, data_dir, download)
+    return work(spec, data_dir, download)
 
 
 # -- the driver ------------------------------------------------------------------------------
@@ -197,47 +185,76 @@ class _Session:
     capacity: int  # runs in flight at once
     data_dir: str | None
     download: bool
+    on_start: Callable[[int], None]  # the number of runs this session will go through
+    on_done: Callable[[RunSpec, RunResult | None], None]  # None: finished elsewhere
 
 
 @contextmanager
 def _session(
     out: str | Path, backend: str, workers: int | None, address: str | None, n_total: int,
-    data_dir: str | None, download: bool,
+    data_dir: str | None, download: bool, on_start: Callable[[int], None] | None,
+    on_done: Callable[[RunSpec, RunResult | None], None] | None,
 ) -> Iterator[_Session]:  # fmt: skip
     cores = os.cpu_count() or 1
-    workers = max(1, min(workers or cores, max(n_total, 1)))
-    threads = max(1, cores // workers)
     with Store(out) as store, _Interrupts() as stop:
+        workers = max(1, min(store.join(workers, cores), max(n_total, 1)))
+        # torch threads from the cores left to this runner: a second runner's lone worker
+        # running 2 threads on cores the first one's workers use was 6× slower per run
+        threads = max(1, (cores - store.busy_cores()) // workers)
         engine = (
             RayBackend(address, threads) if backend == "ray" else LocalBackend(workers, threads)
         )
         try:
-            yield _Session(store, engine, stop, workers, data_dir, download)
+            yield _Session(
+                store,
+                engine,
+                stop,
+                workers,
+                data_dir,
+                download,
+                on_start or (lambda n: None),
+                on_done or (lambda spec, r: None),
+            )
         finally:
             engine.stop()
+            store.leave()
+
+
+_POLL_S = 1.0  # how often a runner looks again at runs another runner holds
 
 
 def _execute(
-    specs: Sequence[RunSpec], role: str, session: _Session, summary: Summary,
-    on_done: Callable[[RunSpec, RunResult | None], None],
-) -> Iterator[RunResult]:  # fmt: skip
-    store, backend, stop, capacity = session.store, session.backend, session.stop, session.capacity
-    finished = store.finished()
-    todo = [s for s in specs if s.run_id not in finished]
-    summary.skipped += len(specs) - len(todo)
-    queue = list(todo)
-    last_beat = time.time()
-    while queue or backend.in_flight():
-        while queue and len(backend.in_flight()) < capacity and not stop.hit:
+    specs: Sequence[RunSpec], role: str, session: _Session, summary: Summary
+) -> list[RunResult]:
+    """Train every spec not finished in the store, through the session's backend; a spec some
+    other role or runner finished counts for ``role`` too. Runs another live runner holds are
+    waited for (and taken over if it dies), so every spec is finished when this returns."""
+    store, backend, stop = session.store, session.backend, session.stop
+    queue, held, results = list(specs), [], []
+    last_look = last_beat = time.time()
+    while queue or held or backend.in_flight():
+        if not queue and held and time.time() - last_look >= _POLL_S:
+            queue, held, last_look = held, [], time.time()  # look again at the others' runs
+        finished = store.finished() if queue else set()
+        while queue and len(backend.in_flight()) < session.capacity and not stop.hit:
             spec = queue.pop(0)
-            if store.claim(spec.run_id):
+            if spec.run_id in finished:
+                store.add_role([spec.run_id], role)
+                summary.skipped += 1
+                session.on_done(spec, None)
+            elif store.claim(spec.run_id):
                 backend.submit(spec, session.data_dir, session.download)
-            else:
-                summary.skipped += 1  # finished or held by another runner meanwhile
-                on_done(spec, None)
+            else:  # finished or held by another runner meanwhile: looked at again later
+                held.append(spec)
         if stop.hit:
             _interrupt(backend, store, role, summary)
-        for spec, payload in backend.next_done(timeout=1.0):
+        if backend.in_flight():
+            events = backend.next_done(timeout=_POLL_S)
+        else:
+            events = []
+            if held and not queue:
+                time.sleep(_POLL_S)
+        for spec, payload in events:
             if "crash" in payload:
                 result = RunResult(spec, status="error", error=payload["crash"])
                 started = None
@@ -248,11 +265,12 @@ def _execute(
             summary.trained += 1
             summary.statuses[result.status] = summary.statuses.get(result.status, 0) + 1
             summary.failed += result.status != "ok"
-            on_done(spec, result)
-            yield result
+            session.on_done(spec, result)
+            results.append(result)
         if time.time() - last_beat > 10:
             store.heartbeat()
             last_beat = time.time()
+    return results
 
 
 def _interrupt(backend, store: Store, role: str, summary: Summary) -> None:
@@ -262,17 +280,6 @@ def _interrupt(backend, store: Store, role: str, summary: Summary) -> None:
         store.put(RunResult(spec, status="interrupted", error="interrupted by Ctrl-C"), role)
     summary.interrupted = len(flying)
     raise BenchInterrupted(f"interrupted: {len(flying)} run(s) in flight marked interrupted")
-
-
-def _choose(results: list[RunResult]) -> tuple[RunSpec | None, list[dict]]:
-    """The tuning run with the best validation accuracy (then loss); never test data."""
-    table = [{"lr": r.spec.lr, "status": r.status, "val_acc": r.final.get("val_acc"),
-              "val_loss": r.final.get("val_loss")} for r in results]  # fmt: skip
-    ok = [r for r in results if r.status == "ok" and r.final.get("val_acc") is not None]
-    if not ok:
-        return None, table
-    best = max(ok, key=lambda r: (r.final["val_acc"], -r.final["val_loss"]))
-    return best.spec, table
 
 
 def run_specs(
@@ -289,8 +296,10 @@ def run_specs(
     on_done: Callable[[RunSpec, RunResult | None], None] | None = None,
 ) -> Summary:
     """Train every spec not yet finished in ``out``'s store, as the bench does: cached (a
-    finished run is never trained again), resumable, shared with other runners through claims,
-    on a local process pool or Ray. Read the results back with ``Store(out)`` or ``load(out)``.
+    finished run is never trained again, and counts for ``role`` too), resumable, shared with
+    other runners through claims, on a local process pool or Ray. ``on_done(spec, None)``: a
+    run finished before (or by another runner). Read the results back with ``Store(out)`` or
+    ``load(out)``.
 
     >>> from actopt.train import RunSpec
     >>> specs = [RunSpec(data="moons", act=a, epochs=2, seed=s) for a in ("relu", "tanh")
@@ -302,11 +311,10 @@ def run_specs(
     specs = list(dict.fromkeys(specs))  # one run per run_id, in order
     _preflight(specs, data_dir, download)
     summary = Summary(total=len(specs))
-    notify = on_done or (lambda spec, result: None)
-    with _session(out, backend, workers, address, len(specs), data_dir, download) as session:
-        if on_start:
-            on_start(len(specs))
-        list(_execute(specs, role, session, summary, notify))
+    with _session(out, backend, workers, address, len(specs), data_dir, download, on_start,
+                  on_done) as session:  # fmt: skip
+        session.on_start(len(specs))
+        _execute(specs, role, session, summary)
     summary.wall_s = time.time() - t0
     return summary
 
@@ -321,34 +329,27 @@ def run_grid(
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[RunSpec, RunResult | None], None] | None = None,
 ) -> Summary:
-    """Train every run of ``grid`` not yet in ``out``'s store; returns what happened."""
+    """Train every run of ``grid`` not yet in ``out``'s store; returns what happened.
+
+    With ``grid.tune``, each config's lr is first chosen on the validation split (``_tune``:
+    the search widens past an edge); ``on_start`` is called again when the total grows."""
+    from ._tune import tune
+
     t0 = time.time()
     _preflight(grid.runs, grid.data_dir, grid.download)
-    tuning = grid.tuning_runs() if grid.tune else {}
-    n_total = len(grid.runs) + sum(len(v) for v in tuning.values())
+    n_total = len(grid.runs) + (len(grid.configs) * grid.tune_points if grid.tune else 0)
     summary = Summary(total=n_total)
-    notify = on_done or (lambda spec, result: None)
-    with _session(out, backend, workers, address, n_total, grid.data_dir, grid.download) as session:
+    with _session(out, backend, workers, address, n_total, grid.data_dir, grid.download,
+                  on_start, on_done) as session:  # fmt: skip
         store = session.store
         store.set_meta("grid", grid.to_dict())
-        if on_start:
-            on_start(n_total)
+        session.on_start(n_total)
         runs = list(grid.runs)
-        if tuning:
-            flat = [s for specs in tuning.values() for s in specs]
-            list(_execute(flat, "tune", session, summary, notify))
-            rows = {r["run_id"]: r for r in store.rows("tune")}
-            chosen, choice = {}, {}
-            for key, specs in tuning.items():
-                results = [Store.result(rows[s.run_id]) for s in specs if s.run_id in rows]
-                best, table = _choose(results)
-                if best is not None:
-                    chosen[key] = best
-                choice[key] = {"lr": best.lr if best else None, "candidates": table}
-            store.set_meta("tuning", choice)
-            summary.tuning = choice
+        if grid.tune:
+            chosen = tune(grid, session, summary, lambda specs: _execute(specs, "tune", session,
+                                                                         summary))  # fmt: skip
             runs = grid.final_runs(chosen)
         store.set_meta("run_ids", [s.run_id for s in runs])
-        list(_execute(runs, "run", session, summary, notify))
+        _execute(runs, "run", session, summary)
     summary.wall_s = time.time() - t0
     return summary

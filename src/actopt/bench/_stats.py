@@ -1,10 +1,24 @@
 """From stored runs to numbers: a DataFrame of runs, per-config statistics over seeds, and
-comparisons against a baseline that say "tie" when the difference is not significant."""
+comparisons against a baseline that a reviewer accepts.
+
+- A config is a full spec less its seed (``config_id``): runs that differ in anything else
+  (epochs, width, lr) are never pooled, even under one label.
+- Every statistic is per (dataset, model).
+- The 95% CI of the mean test accuracy is Student's t interval; where it reaches past [0, 1]
+  it is clipped to the bounds and flagged (``ci_clipped``). One ok seed has no interval and no
+  test: ``n/a (1 seed)``.
+- Each config is compared with the baseline by a paired t-test over common seeds (Welch's
+  t-test when the seeds differ); the p-values of one (dataset, model) are Holm-adjusted over
+  the configs compared there, and only the adjusted p decides better / worse / tie.
+- A config with no ok run is labelled ``no ok runs``, never ``tie``.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +28,21 @@ from scipy import stats
 
 from ._store import Store
 
-__all__ = ["ALPHA", "config_label", "leaderboard", "load", "to_frame"]
+__all__ = ["ALPHA", "VERDICTS", "config_label", "holm", "leaderboard", "load", "seed_test",
+           "to_frame", "unique_labels"]  # fmt: skip
 
-ALPHA = 0.05  # significance level for "better" / "worse"
+ALPHA = 0.05  # family-wise significance level for "better" / "worse" (after Holm)
+# every verdict a leaderboard row can carry
+VERDICTS = ("baseline", "better", "worse", "tie", "n/a (1 seed)", "no ok runs",
+            "n/a (baseline failed)")  # fmt: skip
 _METRICS = (
     "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "gen_gap",
     "samples_per_s", "wall_s", "dead_fraction", "saturated_fraction", "parameters",
 )  # fmt: skip
+_BASE_COLUMNS = ("run_id", "role", "status", "data", "model", "act", "opt", "lr", "seed",
+                 "opt_label", "config", "config_id", *_METRICS, "epochs_to_target",
+                 "time_to_target_s", "error", "host", "finished", "history",
+                 "diagnostics")  # fmt: skip
 
 
 def _opt_label(row: dict) -> str:
@@ -39,6 +61,12 @@ def config_label(row: dict) -> str:
     return f"{act if isinstance(act, str) else ','.join(act)}/{_opt_label(row)}"
 
 
+def _config_id(spec: dict) -> str:
+    """The spec less its seed, hashed: one config, however many seeds."""
+    rest = {k: v for k, v in spec.items() if k != "seed"}
+    return hashlib.sha256(json.dumps(rest, sort_keys=True).encode()).hexdigest()[:12]
+
+
 def _to_target(history: list[dict], target: float | None) -> tuple[float, float]:
     """First epoch (and elapsed seconds) whose test accuracy reaches ``target``; NaN if never."""
     if target is None:
@@ -50,6 +78,8 @@ def _to_target(history: list[dict], target: float | None) -> tuple[float, float]
 
 
 def to_frame(rows: list[dict[str, Any]], target_acc: float | None = None) -> pd.DataFrame:
+    """One row per run: every spec field, every final metric, ``config`` (its label) and
+    ``config_id`` (its full spec less the seed)."""
     records = []
     for row in rows:
         spec, final = row["spec"], row["final"] or {}
@@ -60,6 +90,7 @@ def to_frame(rows: list[dict[str, Any]], target_acc: float | None = None) -> pd.
         rec["act"] = spec["act"] if isinstance(spec["act"], str) else ",".join(spec["act"])
         rec["opt_label"] = _opt_label(row)
         rec["config"] = config_label(row)
+        rec["config_id"] = _config_id(spec)
         for m in _METRICS:
             v = final.get(m)
             rec[m] = float(v) if isinstance(v, (int, float)) else math.nan
@@ -70,97 +101,156 @@ def to_frame(rows: list[dict[str, Any]], target_acc: float | None = None) -> pd.
         rec["history"] = row["history"] or []
         rec["diagnostics"] = row["diagnostics"] or []
         records.append(rec)
-    return pd.DataFrame.from_records(records)
+    return pd.DataFrame.from_records(records, columns=None if records else list(_BASE_COLUMNS))
 
 
 def load(out: str | Path, role: str | None = "run") -> pd.DataFrame:
-    """All runs in ``out``'s store as one DataFrame: a column per spec field and final metric.
+    """All runs in ``out``'s store as one DataFrame: a column per spec field and final metric,
+    and ``in_grid``: whether the run belongs to the grid last asked for in ``out``.
 
-    ``role="tune"`` gives the learning-rate search runs, ``None`` both.
+    ``role="tune"`` gives the learning-rate search runs, ``None`` every run. The store is
+    opened read-only; a missing one raises ``FileNotFoundError``.
     """
     path = Path(out) / "actopt.db"
     if not path.exists():
         raise FileNotFoundError(f"no results in {out} (expected {path}); run 'actopt bench' first")
-    with Store(out) as store:
+    with Store(out, readonly=True) as store:
         grid = store.get_meta("grid") or {}
         rows = store.rows(role)
-    return to_frame(rows, grid.get("target_acc"))
+        run_ids = store.get_meta("run_ids")
+    df = to_frame(rows, grid.get("target_acc"))
+    df["in_grid"] = df["run_id"].isin(run_ids) if run_ids is not None else True
+    return df
 
 
-def _ci(values: np.ndarray) -> tuple[float, float]:
+def _ci(values: np.ndarray) -> tuple[float, float, bool]:
+    """Student's t 95% interval of the mean, clipped to [0, 1]; whether it was clipped."""
     n = len(values)
     if n < 2:
-        return math.nan, math.nan
+        return math.nan, math.nan, False
     half = stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n)
-    return float(values.mean() - half), float(values.mean() + half)
+    lo, hi = float(values.mean() - half), float(values.mean() + half)
+    return max(lo, 0.0), min(hi, 1.0), lo < 0.0 or hi > 1.0
 
 
-def _compare(a: pd.DataFrame, b: pd.DataFrame) -> tuple[str, float, str]:
-    """(better | worse | tie, p-value, test) for config ``a`` against baseline ``b``."""
+def seed_test(a: pd.DataFrame, b: pd.DataFrame) -> tuple[float, float, str]:
+    """(p-value, mean difference, test) for config ``a`` against baseline ``b``; NaN p when no
+    test is possible (fewer than two seeds)."""
+    with warnings.catch_warnings():  # near-identical seeds: scipy warns, the p-value stands
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _seed_test(a, b)
+
+
+def _seed_test(a: pd.DataFrame, b: pd.DataFrame) -> tuple[float, float, str]:
     xa, xb = a.set_index("seed")["test_acc"], b.set_index("seed")["test_acc"]
     common = xa.index.intersection(xb.index)
     if len(common) >= 2 and len(common) == len(xa) == len(xb):
         diff = (xa[common] - xb[common]).to_numpy()
-        test = "paired t-test"
+        test, delta = "paired t-test", float(diff.mean())
         p = 1.0 if np.allclose(diff, diff[0]) and abs(diff[0]) < 1e-12 else (
             float(stats.ttest_rel(xa[common], xb[common]).pvalue))  # fmt: skip
-        delta = float(diff.mean())
     elif len(xa) >= 2 and len(xb) >= 2:
-        test = "Welch t-test"
+        test, delta = "Welch t-test", float(xa.mean() - xb.mean())
         p = float(stats.ttest_ind(xa, xb, equal_var=False).pvalue)
-        delta = float(xa.mean() - xb.mean())
     else:
-        return "tie", math.nan, "too few seeds"
+        return math.nan, float(xa.mean() - xb.mean()), "too few seeds"
     if math.isnan(p):  # zero variance on both sides: equal or all-different
         p = 0.0 if abs(delta) > 1e-12 else 1.0
-    if p >= ALPHA:
-        return "tie", p, test
-    return ("better" if delta > 0 else "worse"), p, test
+    return p, delta, test
+
+
+def holm(p: pd.Series) -> pd.Series:
+    """Holm's step-down adjustment of the (non-NaN) p-values: a family-wise error rate."""
+    out = pd.Series(math.nan, index=p.index, dtype=float)
+    valid = p.dropna().sort_values()
+    m, running = len(valid), 0.0
+    for i, (idx, value) in enumerate(valid.items()):
+        running = max(running, min(1.0, (m - i) * value))
+        out[idx] = running
+    return out
+
+
+def unique_labels(df: pd.DataFrame) -> pd.Series:
+    """Each run's config label, made unique per (dataset, model): configs sharing a label
+    (runs of two grids) get the spec fields they differ in, ``relu/adam [epochs=1]``."""
+    labels = df["config"].copy()
+    skip = {"run_id", "role", "status", "seed", "config", "config_id", "finished", "host",
+            "error", "history", "diagnostics", "in_grid", *_METRICS, "epochs_to_target",
+            "time_to_target_s"}  # fmt: skip
+    for _, g in df.groupby(["data", "model", "config"], sort=False):
+        if g["config_id"].nunique() < 2:
+            continue
+        fields = [c for c in g.columns if c not in skip and g[c].astype(str).nunique() > 1]
+        for cid, part in g.groupby("config_id", sort=False):
+            first = part.iloc[0]
+            extra = ",".join(f"{f}={first[f]}" for f in fields)
+            labels[part.index] = f"{first['config']} [{extra or cid}]"
+    return labels
 
 
 def leaderboard(df: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
-    """Per config over seeds: mean/std/95% CI of test accuracy and the other metrics, a rank,
-    and (with ``baseline``) better / worse / tie against it with the test and its p-value."""
+    """Per (dataset, model, config) over seeds: the lr used, mean/std/95% CI of test accuracy
+    and the other metrics, a rank, and with ``baseline`` a verdict against it: the test, its raw
+    p-value and the Holm-adjusted one (adjusted over the configs compared per dataset/model)."""
+    if df.empty:
+        return pd.DataFrame()
+    df = df.assign(config=unique_labels(df))
     rows = []
-    for (data, model, config), g in df.groupby(["data", "model", "config"], sort=False):
+    for (data, model, _), g in df.groupby(["data", "model", "config_id"], sort=False):
         ok = g[g["status"] == "ok"]
         acc = ok["test_acc"].to_numpy()
-        lo, hi = _ci(acc)
+        lo, hi, clipped = _ci(acc)
+        mean = lambda col, ok=ok: float(ok[col].mean()) if len(ok) else math.nan  # noqa: E731
         rows.append({
-            "data": data, "model": model, "config": config,
+            "data": data, "model": model, "config": g["config"].iloc[0],
+            "act": g["act"].iloc[0], "opt_label": g["opt_label"].iloc[0],
             "lr": float(g["lr"].iloc[0]) if g["lr"].notna().all() else math.nan,
             "seeds": len(g), "ok": len(ok), "failed": int((g["status"] != "ok").sum()),
             "test_acc": float(acc.mean()) if len(acc) else math.nan,
             "test_acc_std": float(acc.std(ddof=1)) if len(acc) > 1 else math.nan,
-            "ci_low": lo, "ci_high": hi,
-            "test_loss": float(ok["test_loss"].mean()) if len(ok) else math.nan,
-            "epochs_to_target": float(ok["epochs_to_target"].mean()) if len(ok) else math.nan,
+            "ci_low": lo, "ci_high": hi, "ci_clipped": clipped,
+            "test_loss": mean("test_loss"), "epochs_to_target": mean("epochs_to_target"),
             "reached_target": int(ok["epochs_to_target"].notna().sum()),
-            "time_to_target_s": float(ok["time_to_target_s"].mean()) if len(ok) else math.nan,
-            "gen_gap": float(ok["gen_gap"].mean()) if len(ok) else math.nan,
-            "dead_fraction": float(ok["dead_fraction"].mean()) if len(ok) else math.nan,
-            "wall_s": float(g["wall_s"].mean()),
+            "time_to_target_s": mean("time_to_target_s"), "gen_gap": mean("gen_gap"),
+            "dead_fraction": mean("dead_fraction"), "wall_s": float(g["wall_s"].mean()),
+            "seed_accs": [float(v) for v in acc],
         })  # fmt: skip
     board = pd.DataFrame(rows)
-    if board.empty:
-        return board
     board["rank"] = board.groupby(["data", "model"])["test_acc"].rank(ascending=False,
                                                                      method="min")  # fmt: skip
-    board["vs_baseline"], board["p_value"], board["test"] = "", math.nan, ""
+    board["vs_baseline"], board["test"] = "", ""
+    board["p_value"] = board["p_holm"] = board["delta"] = math.nan
+    board.loc[board["ok"] == 0, "vs_baseline"] = "no ok runs"
     if baseline is not None:
-        for (data, model), part in board.groupby(["data", "model"]):
-            base = df[(df["data"] == data) & (df["model"] == model) & (df["config"] == baseline)
-                      & (df["status"] == "ok")]  # fmt: skip
-            if base.empty:
-                continue
-            for i in part.index:
-                cfg = board.at[i, "config"]
-                if cfg == baseline:
-                    board.at[i, "vs_baseline"] = "baseline"
-                    continue
-                mine = df[(df["data"] == data) & (df["model"] == model) & (df["config"] == cfg)
-                          & (df["status"] == "ok")]  # fmt: skip
-                verdict, p, test = _compare(mine, base)
-                board.at[i, "vs_baseline"], board.at[i, "p_value"], board.at[i, "test"] = (
-                    verdict, p, test)  # fmt: skip
-    return board.sort_values(["data", "model", "rank"]).reset_index(drop=True)
+        for (data, model), part in board.groupby(["data", "model"], sort=False):
+            _compare_part(df, board, part, data, model, baseline)
+    return board.sort_values(["data", "model", "rank"], na_position="last").reset_index(drop=True)
+
+
+def _compare_part(df: pd.DataFrame, board: pd.DataFrame, part: pd.DataFrame, data: str,
+                  model: str, baseline: str) -> None:  # fmt: skip
+    """Fill one (dataset, model)'s verdicts against ``baseline`` (in place)."""
+    here = df[(df["data"] == data) & (df["model"] == model) & (df["status"] == "ok")]
+    base = here[here["config"] == baseline]
+    if not (part["config"] == baseline).any():
+        return
+    for i in part.index:
+        cfg = board.at[i, "config"]
+        if cfg == baseline:
+            board.at[i, "vs_baseline"] = "baseline" if len(base) else "no ok runs"
+        elif board.at[i, "ok"] == 0:
+            continue  # "no ok runs" already
+        elif base.empty:
+            board.at[i, "vs_baseline"] = "n/a (baseline failed)"
+        else:
+            p, delta, test = seed_test(here[here["config"] == cfg], base)
+            board.at[i, "p_value"], board.at[i, "delta"], board.at[i, "test"] = p, delta, test
+            if math.isnan(p):
+                board.at[i, "vs_baseline"] = "n/a (1 seed)"
+    tested = part.index[board.loc[part.index, "p_value"].notna()]
+    board.loc[tested, "p_holm"] = holm(board.loc[tested, "p_value"])
+    for i in tested:
+        adjusted = board.at[i, "p_holm"]
+        board.at[i, "vs_baseline"] = (
+            "tie" if adjusted >= ALPHA else "better" if board.at[i, "delta"] > 0 else "worse"
+        )

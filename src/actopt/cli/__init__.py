@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import _audit, _bench, _catalogs, _landscape, _playground, _search, _train
+from . import _audit, _bench, _catalogs, _claims, _landscape, _playground, _search, _train
 from ._common import UsageError, err, parse_params, parse_value
 
 __all__ = ["build_parser", "main", "parse_params", "parse_value"]
@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (_bench, _catalogs, _train, _audit, _landscape, _playground, _search):
+    for module in (_bench, _catalogs, _train, _audit, _landscape, _playground, _claims, _search):
         module.add_parsers(sub)
     return parser
 

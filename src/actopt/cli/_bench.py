@@ -1,20 +1,17 @@
-"""``actopt bench``, ``actopt report`` and ``actopt export``: grids, leaderboards, reports."""
+"""``actopt bench``: a grid trained into a store, its leaderboard printed and its report written
+(``report``, ``export`` and ``compare`` are in ``_report``; their parsers are added here)."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
-from typing import Any
 
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from ._common import UsageError, err, out, parse_value, split_top_level
+from . import _report as _report_cli
+from ._common import UsageError, err, parse_value, split_top_level
 
-__all__ = ["add_parsers", "print_leaderboard"]
+__all__ = ["add_parsers"]
 
 
 def _list(text: str | None) -> list[str] | None:
@@ -39,44 +36,13 @@ def _grid(args: argparse.Namespace):
         raise UsageError(str(e).strip("\"'")) from None
 
 
-_VERDICT = {"better": "[green]better[/]", "worse": "[red]worse[/]", "tie": "[dim]tie[/]",
-            "baseline": "[bold]baseline[/]"}  # fmt: skip
-
-
-def print_leaderboard(board, title: str) -> None:
-    from actopt.report import LEADERBOARD
-
-    table = Table(title=title)
-    for c in LEADERBOARD:
-        table.add_column(c.title, justify=c.align, no_wrap=not c.wrap)
-    for _, r in board.iterrows():
-        cells = [(c, c.cell(r)) for c in LEADERBOARD]
-        table.add_row(*(_VERDICT.get(text, "") if c.verdict else escape(text) for c, text in cells))
-    out.print(table)
-
-
-def _report(folder: str, quiet: bool = False) -> Any:
-    from actopt.bench import Store
-    from actopt.report import write_report
-
-    written = write_report(folder)
-    board = written["board"]
-    with Store(folder) as store:
-        grid = store.get_meta("grid") or {}
-    for (data, model), part in board.groupby(["data", "model"], sort=False):
-        print_leaderboard(part, f"{data} · {model} · test accuracy over seeds")
-    if grid.get("baseline"):
-        out.print(f"[dim]vs baseline {escape(grid['baseline'])}: paired t-test over seeds, "
-                  "p ≥ 0.05 is a tie[/]")  # fmt: skip
-    if not quiet:
-        out.print(f"report: {written['html']}  (figures in {Path(folder) / 'figures'})")
-    return written
-
-
 def cmd_bench(args: argparse.Namespace) -> int:
-    from actopt.bench import BenchError, BenchInterrupted, run_grid
+    from actopt.bench import BenchError, BenchInterrupted, StoreError, run_grid
 
     grid = _grid(args)
+    _report_cli.folder(args.out, "--out")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers: at least 1, got {args.workers}")
     bar = Progress(
         TextColumn("bench"), BarColumn(), MofNCompleteColumn(),
         TextColumn("[red]{task.fields[failed]} failed[/]"), TimeRemainingColumn(),
@@ -100,9 +66,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 grid, args.out, backend=args.backend, workers=args.workers,
                 address=args.address, on_start=on_start, on_done=on_done,
             )  # fmt: skip
-    except BenchError as e:
-        err.print(f"[red]error:[/] {e}", soft_wrap=True)
-        return 2
+    except (BenchError, StoreError) as e:
+        raise UsageError(str(e)) from None
     except BenchInterrupted as e:
         err.print(f"[yellow]{e}[/]; run the same command again to resume")
         return 130
@@ -110,36 +75,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         done = ", ".join(f"{n} {s}" for s, n in sorted(summary.statuses.items())) or "none"
         err.print(f"[dim]{summary.trained} runs trained ({done}), {summary.skipped} already in "
                   f"the store, {time.time() - t0:.0f} s[/]")  # fmt: skip
-    _report(args.out, args.quiet)
-    return 0
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    try:
-        _report(args.out)
-    except FileNotFoundError as e:
-        raise UsageError(str(e)) from None
-    return 0
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    from actopt.bench import load
-
-    try:
-        df = load(args.out, role=None).drop(columns=["history", "diagnostics"])
-    except FileNotFoundError as e:
-        raise UsageError(str(e)) from None
-    if not args.csv and not args.parquet:
-        df.to_csv(sys.stdout, index=False)
-    if args.csv:
-        df.to_csv(args.csv, index=False)
-        out.print(f"wrote {len(df)} runs to {args.csv}")
-    if args.parquet:
-        try:
-            df.to_parquet(args.parquet, index=False)
-        except ImportError as e:
-            raise UsageError(f"parquet needs pyarrow (pip install pyarrow): {e}") from None
-        out.print(f"wrote {len(df)} runs to {args.parquet}")
+    _report_cli.report(args.out, args.quiet)
     return 0
 
 
@@ -185,16 +121,4 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--quiet", "-q", action="store_true")
     p.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("report", help="print the leaderboard and write OUT/report.html",
-                       description="Read OUT/actopt.db; print the leaderboard; write a self-"
-                       "contained OUT/report.html and PNG figures in OUT/figures.")  # fmt: skip
-    p.add_argument("out", help="a bench results folder")
-    p.set_defaults(func=cmd_report)
-
-    p = sub.add_parser("export", help="every run of a bench as CSV or Parquet",
-                       description="One row per run, one column per spec field and final "
-                       "metric. Without --csv/--parquet, CSV goes to stdout.")  # fmt: skip
-    p.add_argument("out", help="a bench results folder")
-    p.add_argument("--csv", metavar="PATH")
-    p.add_argument("--parquet", metavar="PATH")
-    p.set_defaults(func=cmd_export)
+    _report_cli.add_parsers(sub)

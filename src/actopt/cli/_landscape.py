@@ -87,7 +87,9 @@ def cmd_landscape(args: argparse.Namespace) -> int:
                 "distance to min", "status"):  # fmt: skip
         table.add_column(col, justify="left" if col == "optimizer" else "right")
     for t in runs:
-        status = "[red]diverged[/]" if t.diverged else "ok"
+        status = {"diverged": "[red]diverged[/]", "stalled": "[yellow]stalled[/]"}.get(
+            t.status, t.status
+        )
         table.add_row(
             t.optimizer, f"{t.lr:.3g}", _fmt(t.steps_to_loss_tol, "d"),
             _fmt(t.steps_to_dist_tol, "d"), _fmt(t.final_loss), _fmt(t.final_distance), status,

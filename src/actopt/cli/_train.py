@@ -149,7 +149,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--steps", type=int, help="a step budget instead of epochs")
     a("--schedule", default="none", help="none, cosine, step, exponential or onecycle")
     a("--schedule-param", action="append", default=[], metavar="K=V")
-    a("--loss", default="ce", help="ce (cross-entropy) or mse")
+    a("--loss", default="ce", help="ce (softmax cross-entropy), mse or bce (a sigmoid per class)")
     a("--seed", type=int, default=0)
     a("--device", default="auto", help="auto, cpu, cuda or mps")
     a("--diagnostics", action="store_true",

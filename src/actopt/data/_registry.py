@@ -54,8 +54,11 @@ def _register(s: DatasetSpec) -> None:
 
 
 def _idx_maker(name: str) -> Callable[..., tuple]:
-    def make(*, data_dir=None, download=True, mirrors=None, quiet=False):
-        return load_idx_dataset(name, data_dir, download=download, mirrors=mirrors, quiet=quiet)
+    # n_train: a seeded subset of the 60 000 training images (None: all of them)
+    def make(*, n_train=None, data_dir=None, download=True, mirrors=None, quiet=False):
+        return load_idx_dataset(
+            name, data_dir, download=download, mirrors=mirrors, quiet=quiet, n_train=n_train
+        )
 
     return make
 
@@ -109,8 +112,9 @@ def load(
 ) -> Dataset:
     """Dataset ``name`` split into train / val / test and standardised with train statistics.
 
-    ``options`` go to the dataset's maker: ``data_dir``/``download``/``mirrors`` for the image
-    sets, ``num_samples``/``length``/``seed`` for mnist1d, ``n``/``noise``/``seed`` for the toys.
+    ``options`` go to the dataset's maker: ``n_train`` (a seeded subset of the training images)
+    and ``data_dir``/``download``/``mirrors`` for the image sets, ``num_samples``/``length``/
+    ``seed`` for mnist1d, ``n``/``noise``/``seed`` for the toys.
 
     >>> import actopt.data as D
     >>> D.load("moons", n=200)

@@ -70,8 +70,17 @@ def load_idx_dataset(
     download: bool = True,
     mirrors: Sequence[str] | None = None,
     quiet: bool = False,
+    n_train: int | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """``(x_train, y_train, x_test, y_test)``: float32 images in [0, 1] of shape (N, 1, 28, 28)."""
+    """``(x_train, y_train, x_test, y_test)``: float32 images in [0, 1] of shape (N, 1, 28, 28).
+
+    ``n_train`` keeps that many training images (a fixed seeded draw, the same on every machine,
+    taken before the validation split); the test set is always the full 10 000.
+    """
+    if n_train is not None and (
+        isinstance(n_train, bool) or not isinstance(n_train, int) or not 10 <= n_train <= 60_000
+    ):
+        raise ValueError(f"n_train must be an integer in [10, 60000] or None, got {n_train!r}")
     folder = data_dir(root) / name
     files = SHA256[name]
     if download:
@@ -87,6 +96,9 @@ def load_idx_dataset(
     for split in ("train", "t10k"):
         images = array(f"{split}-images-idx3-ubyte")
         labels = array(f"{split}-labels-idx1-ubyte")
+        if split == "train" and n_train is not None:
+            keep = np.sort(np.random.default_rng(0).permutation(len(labels))[:n_train])
+            images, labels = images[keep], labels[keep]  # before the float copy: cheap
         x = torch.from_numpy(images).float().div_(255.0).unsqueeze(1)
         out += [x, torch.from_numpy(labels.astype(np.int64))]
     return out[0], out[1], out[2], out[3]

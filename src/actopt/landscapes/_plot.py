@@ -1,7 +1,9 @@
 """Pictures of trajectories: a contour PNG, an animated GIF and an optional 3-D surface.
 
 Figures are built on matplotlib's object API with the Agg canvas (no pyplot, no global state, no
-display needed); the GIF is written with Pillow.
+display needed); the GIF is written with Pillow. The function is drawn in greys and the paths in
+saturated colours with a white edge, so a path never melts into the contours; the contour PNG
+gives each optimizer (with its options) a panel of its own, over the same map and axes.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ._run import Trajectory
 __all__ = ["plot_contour", "plot_gif", "plot_surface"]
 
 _GRID = 240  # contour resolution per axis
+_MAP = "Greys"  # the function in greys (light valleys): the paths keep every colour to themselves
 _MAX_FRAMES = 80  # GIF frames (steps are subsampled beyond this)
 
 
@@ -40,13 +43,13 @@ def _draw_background(ax, fn: TestFunction) -> None:
     if fn.log_levels:
         shifted = z - z.min() + 1e-3 * (z.max() - z.min() + 1e-12)
         levels = np.geomspace(shifted.min(), shifted.max(), 30)
-        ax.contourf(gx, gy, shifted, levels=levels, norm=LogNorm(), cmap="viridis", alpha=0.85)
-        ax.contour(gx, gy, shifted, levels=levels, norm=LogNorm(), colors="k", linewidths=0.2)
+        ax.contourf(gx, gy, shifted, levels=levels, norm=LogNorm(), cmap=_MAP, alpha=0.9)
+        ax.contour(gx, gy, shifted, levels=levels, norm=LogNorm(), colors="w", linewidths=0.3)
     else:
-        ax.contourf(gx, gy, z, levels=30, cmap="viridis", alpha=0.85)
-        ax.contour(gx, gy, z, levels=30, colors="k", linewidths=0.2)
+        ax.contourf(gx, gy, z, levels=30, cmap=_MAP, alpha=0.9)
+        ax.contour(gx, gy, z, levels=30, colors="w", linewidths=0.3)
     for mx, my in fn.minima:
-        ax.plot(mx, my, marker="*", color="white", markersize=16, markeredgecolor="k", zorder=5)
+        ax.plot(mx, my, marker="*", color="gold", markersize=16, markeredgecolor="k", zorder=5)
     (x0, x1), (y0, y1) = fn.window
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
@@ -55,8 +58,16 @@ def _draw_background(ax, fn: TestFunction) -> None:
 
 
 def _label(t: Trajectory) -> str:
-    tag = " (diverged)" if t.diverged else ""
-    return f"{t.optimizer} lr={t.lr:.3g}{tag}"
+    tag = "" if t.status == "ok" else f" ({t.status})"
+    extra = "".join(f", {k}={v:g}" if isinstance(v, float) else f", {k}={v}"
+                    for k, v in sorted(t.hyper.items()) if k != "lr")  # fmt: skip
+    return f"{t.optimizer} lr={t.lr:.3g}{extra}{tag}"
+
+
+def _stroke() -> list:
+    from matplotlib import patheffects
+
+    return [patheffects.Stroke(linewidth=3.4, foreground="white"), patheffects.Normal()]
 
 
 def _title(fn: TestFunction, trajectories: Sequence[Trajectory]) -> str:
@@ -73,20 +84,28 @@ def _colors(n: int) -> list:
 
 
 def plot_contour(fn: TestFunction, trajectories: Sequence[Trajectory], path: Path) -> Path:
-    """Every trajectory over the function's contours, minima starred, the start ringed."""
-    fig = Figure(figsize=(9, 7), dpi=110)
+    """One panel per trajectory (an optimizer with its options) over the function's contours,
+    minima starred, the start ringed, the end dotted; the panel's title gives its lr and its
+    status (ok, stalled, diverged)."""
+    n = len(trajectories)
+    cols = min(n, 4)
+    rows = math.ceil(n / cols)
+    fig = Figure(figsize=(3.6 * cols + 0.4, 3.4 * rows + 0.7), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    _draw_background(ax, fn)
-    for t, color in zip(trajectories, _colors(len(trajectories)), strict=True):
+    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
+    for ax, t, color in zip(axes, trajectories, _colors(n), strict=False):
+        _draw_background(ax, fn)
         pts = np.asarray(t.points)
-        ax.plot(pts[:, 0], pts[:, 1], "-", color=color, lw=1.6, label=_label(t))
-        ax.plot(pts[-1, 0], pts[-1, 1], "o", color=color, markersize=6, markeredgecolor="k")
-    sx, sy = trajectories[0].points[0]
-    ax.plot(sx, sy, "o", color="white", markersize=9, markeredgecolor="k", zorder=6)
-    ax.set_title(_title(fn, trajectories), fontsize=10)
-    ax.legend(loc="upper right", fontsize=8, framealpha=0.85)
-    fig.tight_layout()
+        ax.plot(pts[:, 0], pts[:, 1], "-", color=color, lw=2, path_effects=_stroke())
+        ax.plot(pts[-1, 0], pts[-1, 1], "o", color=color, markersize=7, markeredgecolor="k",
+                zorder=6)  # fmt: skip
+        sx, sy = t.points[0]
+        ax.plot(sx, sy, "o", color="white", markersize=8, markeredgecolor="k", zorder=6)
+        ax.set_title(_label(t), fontsize=9, color="#b42318" if t.status != "ok" else "black")
+        ax.label_outer()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    fig.suptitle(_title(fn, trajectories), fontsize=10)
     fig.savefig(path)
     return Path(path)
 
@@ -103,7 +122,8 @@ def plot_gif(
     frames = np.unique(np.linspace(1, steps, min(steps, _MAX_FRAMES)).astype(int))
     lines, heads = [], []
     for t, color in zip(trajectories, _colors(len(trajectories)), strict=True):
-        (line,) = ax.plot([], [], "-", color=color, lw=1.6, label=_label(t))
+        (line,) = ax.plot([], [], "-", color=color, lw=1.8, label=_label(t),
+                          path_effects=_stroke())  # fmt: skip
         (head,) = ax.plot([], [], "o", color=color, markersize=6, markeredgecolor="k")
         lines.append(line)
         heads.append(head)
@@ -133,7 +153,7 @@ def plot_surface(fn: TestFunction, trajectories: Sequence[Trajectory], path: Pat
     def height(v):
         return np.log10(np.asarray(v) + lift) if fn.log_levels else np.asarray(v)
 
-    ax.plot_surface(gx, gy, height(z), cmap="viridis", alpha=0.7, linewidth=0)
+    ax.plot_surface(gx, gy, height(z), cmap=_MAP, alpha=0.6, linewidth=0)
     for t, color in zip(trajectories, _colors(len(trajectories)), strict=True):
         pts = np.asarray(t.points)
         finite = [v if math.isfinite(v) else np.nan for v in t.losses[: len(pts)]]

@@ -47,9 +47,18 @@ class Trajectory:
     def final_distance(self) -> float:
         return self.distances[-1]
 
+    @property
+    def status(self) -> str:
+        """``diverged``; ``stalled`` when it ends far from the minimum: it never came within
+        the loss tolerance nor the distance tolerance of it; else ``ok``."""
+        if self.diverged:
+            return "diverged"
+        reached = self.steps_to_loss_tol is not None or self.steps_to_dist_tol is not None
+        return "ok" if reached else "stalled"
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d.update(final_loss=self.final_loss, final_distance=self.final_distance)
+        d.update(final_loss=self.final_loss, final_distance=self.final_distance, status=self.status)
         return {
             k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()
         }

@@ -6,7 +6,6 @@ weight-decay pieces; each differs only in how it turns m and v into a step.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -15,7 +14,7 @@ from torch import Tensor
 
 from . import _fused
 from ._base import ActoptOptimizer, Check, check_betas, check_nonneg, check_positive
-from ._ops import Ops
+from ._ops import Ops, all_true, any_true, is_zero, sqrt, times, value, where
 from ._registry import registered
 from ._transforms import (
     bias_corrections,
@@ -123,7 +122,7 @@ class Adam(_AdamBase):
             ops.maximum_(maxes, vs)
             vs = maxes
         denom = ops.sqrt(vs)
-        ops.div_scalar_(denom, [math.sqrt(c) for c in bias_corrections(beta2, steps)])
+        ops.div_scalar_(denom, [sqrt(c) for c in bias_corrections(beta2, steps)])
         ops.add_scalar_(denom, group["eps"])
         step_sizes = [-group["lr"] / c for c in bias_corrections(beta1, steps)]
         ops.addcdiv_(params, ms, denom, step_sizes)
@@ -134,14 +133,14 @@ class Adam(_AdamBase):
         flags = _fused.common_flags(group)
         if group["decoupled_weight_decay"]:
             flags &= ~_fused.WEIGHT_DECAY
-            flags |= _fused.DECOUPLED * (group["weight_decay"] != 0)
+            flags |= _fused.DECOUPLED * (not is_zero(group["weight_decay"]))
         buffers = [params, grads, [s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states]]
         if group["amsgrad"]:
             flags |= _fused.AMSGRAD
             buffers.append([s["max_exp_avg_sq"] for s in states])
         per_tensor = [
             [-group["lr"] / c for c in bias_corrections(beta1, steps)],
-            [math.sqrt(c) for c in bias_corrections(beta2, steps)],
+            [sqrt(c) for c in bias_corrections(beta2, steps)],
         ]
         scalars = (group["lr"], group["weight_decay"], beta1, beta2, group["eps"])
         _fused.launch("adam", buffers, per_tensor, scalars, flags)
@@ -244,8 +243,9 @@ class NAdam(_AdamBase):
         for state, t in zip(states, steps, strict=True):
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
-            state["mu_product"] *= mu
-            product = state["mu_product"].item()
+            # out of place: per-replica mus turn the scalar into one product per replica
+            state["mu_product"] = times(state["mu_product"], mu)
+            product = value(state["mu_product"])
             g_scale.append(-lr * (1.0 - mu) / (1.0 - product))
             m_scale.append(-lr * mu_next / (1.0 - product * mu_next))
         denom = ops.div_scalar(vs, bias_corrections(beta2, steps))
@@ -307,11 +307,12 @@ class RAdam(_AdamBase):
         for i, t in enumerate(steps):
             bc1, bc2 = 1 - beta1**t, 1 - beta2**t
             rho_t = rho_inf - 2 * t * beta2**t / bc2
-            if rho_t > 5.0:
+            on = rho_t > 5.0  # per replica when beta2 is: each replica's branch, the other's 0
+            if any_true(on):
                 r = (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-                rectified.append((i, -lr * math.sqrt(r) * math.sqrt(bc2) / bc1))
-            else:
-                plain.append((i, -lr / bc1))
+                rectified.append((i, where(on, -lr * sqrt(r) * sqrt(bc2) / bc1, 0.0)))
+            if not all_true(on):
+                plain.append((i, where(on, 0.0, -lr / bc1)))
         if plain:
             idx = [i for i, _ in plain]
             steps_ = ops.mul([ms[i] for i in idx], [s for _, s in plain])

@@ -10,7 +10,7 @@ from torch import Tensor
 
 from . import _fused
 from ._base import ActoptOptimizer, Check, check_beta, check_nonneg, check_positive, check_unit
-from ._ops import Ops
+from ._ops import Ops, full_like, is_zero
 from ._registry import registered
 from ._transforms import coupled_weight_decay, ema_, ema_square_
 
@@ -69,7 +69,7 @@ class Adagrad(ActoptOptimizer):
 
     def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
         super()._init_state(p, state, group)
-        state["sum"] = torch.full_like(p, group["initial_accumulator_value"])
+        state["sum"] = full_like(p, group["initial_accumulator_value"])
 
     def _update(self, ops: Ops, group: dict, params: list, grads: list, states: list) -> None:
         steps = self._count_steps(states)
@@ -226,7 +226,7 @@ class RMSprop(ActoptOptimizer):
     def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
         super()._init_state(p, state, group)
         state["square_avg"] = torch.zeros_like(p)
-        if group["momentum"] > 0:
+        if not is_zero(group["momentum"]):
             state["momentum_buffer"] = torch.zeros_like(p)
         if group["centered"]:
             state["grad_avg"] = torch.zeros_like(p)
@@ -245,7 +245,7 @@ class RMSprop(ActoptOptimizer):
         else:
             avg = ops.sqrt(square_avgs)
         ops.add_scalar_(avg, group["eps"])
-        if group["momentum"] > 0:
+        if not is_zero(group["momentum"]):  # momentum >= 0 (validated)
             bufs = [s["momentum_buffer"] for s in states]
             ops.mul_(bufs, group["momentum"])
             ops.addcdiv_(bufs, grads, avg, 1.0)
@@ -260,7 +260,7 @@ class RMSprop(ActoptOptimizer):
         if group["centered"]:
             flags |= _fused.CENTERED
             buffers[3] = [s["grad_avg"] for s in states]
-        if group["momentum"] > 0:
+        if not is_zero(group["momentum"]):
             flags |= _fused.MOMENTUM
             buffers[4] = [s["momentum_buffer"] for s in states]
         scalars = (

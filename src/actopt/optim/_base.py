@@ -6,7 +6,8 @@ the class hierarchy; the constructor runs them, raising a ``ValueError`` naming 
 state in ``_init_state``, and write the update once in ``_update(ops, group, params, grads,
 states)``; ``step`` collects the parameters that have gradients, initialises state lazily and
 runs the update on the single-tensor or the vectorised path (``foreach=``). Those with a kernel
-in ``_fused.c`` also take ``fused=True`` and implement ``_fused_update``.
+in ``_fused.c`` also take ``fused=True`` and implement ``_fused_update``. A group marked
+``replicas`` (see ``_replica``) runs the same ``_update`` on stacked replicas.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from torch import Tensor
 
 from . import _fused
 from ._ops import FOREACH, Ops, ScratchOps
+from ._replica import ReplicaOps
 
 __all__ = [
     "ActoptOptimizer",
@@ -156,6 +158,10 @@ class ActoptOptimizer(torch.optim.Optimizer):
     # -- the shared step --------------------------------------------------------------------
 
     def _ops(self, group: dict, params: list[Tensor]) -> Ops:
+        if group.get("replicas"):  # stacked replicas (see _replica): per-replica scalars
+            if "_replica_ops" not in self.__dict__:
+                self._replica_ops = ReplicaOps()
+            return self._replica_ops
         foreach = group.get("foreach")
         if foreach is None:
             # torch.optim's rule: vectorised on accelerators. On CPU the single-tensor path wins:

@@ -32,6 +32,8 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from ._ops import is_zero
+
 __all__ = ["FusedUnavailable", "check_tensors", "common_flags", "kernel_dir", "launch", "library"]
 
 SOURCE = Path(__file__).with_name("_fused.c")
@@ -154,7 +156,7 @@ def library() -> ctypes.CDLL:
 
 def common_flags(group: dict) -> int:
     """The option bits every rule shares: maximize and (coupled) weight decay."""
-    return MAXIMIZE * bool(group["maximize"]) | WEIGHT_DECAY * (group["weight_decay"] != 0)
+    return MAXIMIZE * bool(group["maximize"]) | WEIGHT_DECAY * (not is_zero(group["weight_decay"]))
 
 
 def check_tensors(params: list[Tensor]) -> None:
@@ -185,7 +187,14 @@ def launch(
     ``buffers[k][i]`` is buffer k of tensor i (0 the parameter, 1 its gradient, then its state
     tensors); ``per_tensor[s][i]`` is the rule's s-th per-tensor scalar for tensor i. Each step
     pays this function's Python once for all tensors, so it checks with one pass per buffer.
+
+    Stacked replicas (``_replica``): a scalar may be a per-replica ``[K]`` tensor; then every
+    tensor is split into its K replica slices along dim 0, one call per replica, each with that
+    replica's numbers (the kernels take one value of each).
     """
+    if any(isinstance(v, Tensor) for v in (*scalars, *(x for c in per_tensor for x in c))):
+        _launch_replicas(rule, buffers, per_tensor, scalars, flags)
+        return
     params = buffers[0]
     dtype = params[0].dtype
     if any(p.dtype != dtype for p in params):  # mixed precision: one call per dtype
@@ -217,3 +226,24 @@ def launch(
         flags,
         torch.get_num_threads(),
     )
+
+
+def _launch_replicas(
+    rule: str, buffers: list[list[Tensor]], per_tensor: list[list], scalars: tuple, flags: int
+) -> None:
+    """``launch`` once per replica on the replica slices ``t[k]`` of stacked tensors."""
+    replicas = buffers[0][0].shape[0]
+
+    def column(v):  # one value per replica
+        return v.tolist() if isinstance(v, Tensor) else [v] * replicas
+
+    per_tensor_k = [[column(v) for v in col] for col in per_tensor]
+    scalars_k = [column(v) for v in scalars]
+    for k in range(replicas):
+        launch(
+            rule,
+            [[t[k] for t in tensors] for tensors in buffers],
+            [[v[k] for v in col] for col in per_tensor_k],
+            tuple(v[k] for v in scalars_k),
+            flags,
+        )

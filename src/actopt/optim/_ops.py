@@ -1,25 +1,94 @@
-"""Two executions of the same list operations: a loop of per-tensor kernels, or ``_foreach``.
+"""Executions of the same list operations: a loop of per-tensor kernels, or ``_foreach``.
 
 Update rules are written once against this interface (``ops.mul_(xs, 0.9)``), where ``xs`` is a
 list of tensors and a scalar argument is either one number or one number per tensor. ``LOOP`` is
 the readable single-tensor path; ``FOREACH`` the vectorised multi-tensor path, whose ``_foreach_*``
-kernels do the same arithmetic per element, so both give the same iterates.
+kernels do the same arithmetic per element, so both give the same iterates. ``_replica``'s
+``ReplicaOps`` runs K replicas stacked along dim 0 of every tensor, where a scalar may also be a
+``[K]`` tensor: one value per replica, broadcast as ``[K, 1, …]``.
+
+A rule's own scalar arithmetic (``1 - beta``, ``-lr / c``) is plain Python on numbers and torch
+on per-replica tensors; the few places where the two differ (a square root, a branch on a value)
+go through the scalar helpers below, so a tensor hyper-parameter flows through the same rule.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
 from torch import Tensor
 
-__all__ = ["FOREACH", "LOOP", "Ops", "ScratchOps"]
+__all__ = [
+    "FOREACH",
+    "LOOP",
+    "Ops",
+    "ScratchOps",
+    "all_true",
+    "any_true",
+    "full_like",
+    "is_zero",
+    "sqrt",
+    "times",
+    "value",
+    "where",
+]
 
 Scalars = float | Sequence[float]
+Scalar = float | Tensor  # one number, or one per replica (a [K] tensor)
 
 
 def _each(s: Scalars, n: int) -> Sequence[float]:
     return [s] * n if isinstance(s, (int, float)) else s
+
+
+# -- scalar helpers: the same rule on numbers and on per-replica tensors ---------------------------
+
+
+def is_zero(s: Scalar) -> bool:
+    """Whether a hyper-parameter switches its term off. A per-replica tensor never does: replicas
+    are grouped so that a value whose zero picks another branch (momentum) is zero for all or
+    none, and a zero weight decay in a tensor is an exact no-op (g + 0·w = g)."""
+    return not isinstance(s, Tensor) and s == 0
+
+
+def sqrt(s: Scalar) -> Scalar:
+    return s.sqrt() if isinstance(s, Tensor) else math.sqrt(s)
+
+
+def where(condition: bool | Tensor, a: Scalar, b: Scalar) -> Scalar:
+    """``a if condition else b``, per replica when ``condition`` is a tensor."""
+    if isinstance(condition, Tensor):
+        as64 = lambda v: torch.as_tensor(v, dtype=torch.float64)  # noqa: E731
+        return torch.where(condition, as64(a), as64(b))
+    return a if condition else b
+
+
+def any_true(condition: bool | Tensor) -> bool:
+    return bool(condition.any()) if isinstance(condition, Tensor) else bool(condition)
+
+
+def all_true(condition: bool | Tensor) -> bool:
+    return bool(condition.all()) if isinstance(condition, Tensor) else bool(condition)
+
+
+def full_like(x: Tensor, s: Scalar) -> Tensor:
+    """A tensor like x filled with s (per replica along dim 0 when s is a [K] tensor)."""
+    if isinstance(s, Tensor):
+        return s.to(x.dtype).view(-1, *(1,) * (x.dim() - 1)).expand_as(x).clone()
+    return torch.full_like(x, s)
+
+
+def times(t: Tensor, s: Scalar) -> Tensor:
+    """t · s, with s rounded to t's dtype first, as torch's kernels round a Python number (so a
+    float32 scalar state keeps its rounding); a per-replica s gives one product per replica."""
+    return t * (s.to(t.dtype) if isinstance(s, Tensor) else s)
+
+
+def value(t: Tensor) -> Scalar:
+    """A scalar state tensor as a Python number; a per-replica one ([K]) as float64 values."""
+    return t.item() if t.dim() == 0 else t.double()
 
 
 class Ops:

@@ -14,7 +14,7 @@ from torch import Tensor
 
 from . import _fused
 from ._base import ActoptOptimizer, Check, check_nonneg, check_unit
-from ._ops import Ops
+from ._ops import Ops, is_zero
 from ._registry import registered
 from ._transforms import coupled_weight_decay, momentum_
 
@@ -93,7 +93,7 @@ class SGD(ActoptOptimizer):
     def _update(self, ops: Ops, group: dict, params: list, grads: list, states: list) -> None:
         grads = coupled_weight_decay(ops, params, grads, group["weight_decay"])
         mu = group["momentum"]
-        if mu != 0:
+        if not is_zero(mu):
             bufs = momentum_(ops, states, grads, mu, group["dampening"])
             grads = ops.add(grads, bufs, alpha=mu) if group["nesterov"] else bufs
         ops.add_(params, grads, alpha=-group["lr"])
@@ -101,7 +101,7 @@ class SGD(ActoptOptimizer):
     def _fused_update(self, group: dict, params: list, grads: list, states: list) -> None:
         mu, flags = group["momentum"], _fused.common_flags(group)
         buffers, first = [params, grads], [0.0] * len(params)
-        if mu != 0:
+        if not is_zero(mu):
             flags |= _fused.MOMENTUM | _fused.NESTEROV * group["nesterov"]
             first = [float(s.get("momentum_buffer") is None) for s in states]
             for p, state in zip(params, states, strict=True):

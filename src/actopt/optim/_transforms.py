@@ -1,14 +1,15 @@
 """Tensor-level pieces every update rule is built from, written once for both execution paths.
 
-Each function takes ``ops`` (:data:`~actopt.optim._ops.LOOP` or ``FOREACH``) and lists of tensors,
-in the spirit of optax's ``scale_by_*`` transforms and torch.optim's functional core.
+Each function takes ``ops`` (:data:`~actopt.optim._ops.LOOP` or ``FOREACH``, or replica ops) and
+lists of tensors, in the spirit of optax's ``scale_by_*`` transforms and torch.optim's functional
+core. A scalar may be a number or, for stacked replicas, a per-replica tensor.
 """
 
 from __future__ import annotations
 
 from torch import Tensor
 
-from ._ops import Ops
+from ._ops import Ops, Scalar, is_zero
 
 __all__ = [
     "bias_corrections",
@@ -20,30 +21,30 @@ __all__ = [
 ]
 
 
-def coupled_weight_decay(ops: Ops, params: list[Tensor], grads: list[Tensor], wd: float):
+def coupled_weight_decay(ops: Ops, params: list[Tensor], grads: list[Tensor], wd: Scalar):
     """L2 regularisation folded into the gradient: g ← g + λ w (a new list; grads untouched)."""
-    return ops.add(grads, params, alpha=wd) if wd != 0 else grads
+    return grads if is_zero(wd) else ops.add(grads, params, alpha=wd)
 
 
-def decoupled_weight_decay(ops: Ops, params: list[Tensor], lr: float, wd: float) -> None:
+def decoupled_weight_decay(ops: Ops, params: list[Tensor], lr: Scalar, wd: Scalar) -> None:
     """AdamW-style decay applied to the weights themselves: w ← w (1 - η λ)."""
-    if wd != 0:
+    if not is_zero(wd):
         ops.mul_(params, 1 - lr * wd)
 
 
-def ema_(ops: Ops, avgs: list[Tensor], xs: list[Tensor], beta: float) -> None:
+def ema_(ops: Ops, avgs: list[Tensor], xs: list[Tensor], beta: Scalar) -> None:
     """First moment: m ← β m + (1 - β) x (as a lerp, the way torch.optim computes it)."""
     ops.lerp_(avgs, xs, 1 - beta)
 
 
-def ema_square_(ops: Ops, avgs: list[Tensor], xs: list[Tensor], beta: float) -> None:
+def ema_square_(ops: Ops, avgs: list[Tensor], xs: list[Tensor], beta: Scalar) -> None:
     """Second moment: v ← β v + (1 - β) x²."""
     ops.mul_(avgs, beta)
     ops.addcmul_(avgs, xs, xs, value=1 - beta)
 
 
 def momentum_(
-    ops: Ops, states: list[dict], grads: list[Tensor], mu: float, dampening: float
+    ops: Ops, states: list[dict], grads: list[Tensor], mu: Scalar, dampening: Scalar
 ) -> list[Tensor]:
     """Heavy-ball buffer b ← μ b + (1 - dampening) g, started at b = g; returns the buffers."""
     old = [i for i, s in enumerate(states) if s.get("momentum_buffer") is not None]
@@ -57,6 +58,6 @@ def momentum_(
     return [s["momentum_buffer"] for s in states]
 
 
-def bias_corrections(beta: float, steps: list[float]) -> list[float]:
+def bias_corrections(beta: Scalar, steps: list[float]) -> list[Scalar]:
     """1 - βᵗ for each parameter's step count t."""
     return [1 - beta**t for t in steps]

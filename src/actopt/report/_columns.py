@@ -1,5 +1,6 @@
-"""The leaderboard's columns: one table that the terminal (``actopt bench``/``report``) and the
-HTML report both render, so the two show the same numbers in the same formats."""
+"""The leaderboard's columns: one table that the terminal (``actopt bench``/``report``), the
+HTML report and the md/LaTeX/CSV tables all render, so they show the same numbers in the same
+formats, and the caption that says how the numbers were tested."""
 
 from __future__ import annotations
 
@@ -8,15 +9,42 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["LEADERBOARD", "Column", "fmt_num", "fmt_pct"]
+import pandas as pd
+
+from ..bench import ALPHA
+
+__all__ = ["LEADERBOARD", "Column", "caption", "fmt_ci", "fmt_num", "fmt_pct", "verdict_class"]
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
 
 
 def fmt_pct(v: float | None) -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.2%}"
+    return "—" if _missing(v) else f"{v:.2%}"
 
 
 def fmt_num(v: float | None, fmt: str = ".3g") -> str:
-    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
+    return "—" if _missing(v) else format(v, fmt)
+
+
+def fmt_ci(r: Mapping[str, Any]) -> str:
+    """``61.20%–68.54%``; ``*`` when the t-interval was clipped to [0, 100%]; ``n/a (1 seed)``."""
+    if _missing(r["ci_low"]):
+        return "n/a (1 seed)" if r["ok"] == 1 else "—"
+    return f"{fmt_pct(r['ci_low'])}–{fmt_pct(r['ci_high'])}{'*' if r['ci_clipped'] else ''}"
+
+
+def _p(r: Mapping[str, Any]) -> str:
+    """The raw p-value and the Holm-adjusted one: ``0.013 / 0.04``."""
+    if _missing(r["p_value"]):
+        return "—"
+    return f"{fmt_num(r['p_value'], '.2g')} / {fmt_num(r['p_holm'], '.2g')}"
+
+
+def verdict_class(text: str) -> str:
+    """A CSS class / colour key for a verdict: better, worse, tie, baseline or na."""
+    return text if text in ("better", "worse", "tie", "baseline") else "na"
 
 
 @dataclass(frozen=True)
@@ -28,17 +56,45 @@ class Column:
     align: str = "right"  # "left" or "right"
     wrap: bool = True  # False: a terminal never breaks it over lines (config names)
     verdict: bool = False  # the cell is better / worse / tie / baseline: renderers colour it
+    key: str = ""  # the leaderboard field it sorts by (the HTML table's sort key)
 
 
 LEADERBOARD: tuple[Column, ...] = (
-    Column("rank", lambda r: fmt_num(r["rank"], ".0f")),
-    Column("config", lambda r: str(r["config"]), align="left", wrap=False),
-    Column("test acc", lambda r: fmt_pct(r["test_acc"])),
-    Column("95% CI", lambda r: f"{fmt_pct(r['ci_low'])}–{fmt_pct(r['ci_high'])}"),
-    Column("vs baseline", lambda r: str(r["vs_baseline"]), align="left", verdict=True),
-    Column("p", lambda r: fmt_num(r["p_value"], ".2g")),
-    Column("epochs→target", lambda r: fmt_num(r["epochs_to_target"], ".1f")),
-    Column("gen gap", lambda r: fmt_num(r["gen_gap"], ".3f")),
-    Column("dead", lambda r: fmt_pct(r["dead_fraction"])),
-    Column("ok/runs", lambda r: f"{r['ok']}/{r['seeds']}"),
-)
+    Column("rank", lambda r: fmt_num(r["rank"], ".0f"), key="rank"),
+    Column("config", lambda r: str(r["config"]), align="left", wrap=False, key="config"),
+    Column("lr", lambda r: fmt_num(r["lr"], ".3g"), key="lr"),
+    Column("test acc", lambda r: fmt_pct(r["test_acc"]), key="test_acc"),
+    Column("95% CI", fmt_ci, key="ci_low"),
+    Column("vs baseline", lambda r: str(r["vs_baseline"]), align="left", verdict=True,
+           key="vs_baseline"),
+    Column("p / Holm", lambda r: _p(r), key="p_holm"),
+    Column("ep→target", lambda r: fmt_num(r["epochs_to_target"], ".1f"),
+           key="epochs_to_target"),
+    Column("gen gap", lambda r: fmt_num(r["gen_gap"], ".3f"), key="gen_gap"),
+    Column("dead", lambda r: fmt_pct(r["dead_fraction"]), key="dead_fraction"),
+    Column("ok/runs", lambda r: f"{r['ok']}/{r['seeds']}", key="ok"),
+)  # fmt: skip
+
+
+def caption(board: pd.DataFrame, baseline: str | None) -> str:
+    """How the leaderboard was tested, in one paragraph (terminal, HTML, tables)."""
+    if board.empty:
+        return ""
+    parts = []
+    m = int(board.groupby(["data", "model"])["p_value"].count().max())
+    if baseline and not m:
+        parts.append(f"vs baseline {baseline}: no test possible (fewer than two ok seeds)")
+    elif baseline:
+        parts.append(
+            f"vs baseline {baseline}: paired t-test over seeds (Welch's where the seeds differ); "
+            f"p raw / Holm-adjusted over the {m} config(s) compared per dataset and model; "
+            f"adjusted p ≥ {ALPHA:g} is a tie"
+        )
+    parts.append("95% CI: Student's t over seeds")
+    if board["ci_clipped"].any():
+        parts[-1] += ", * clipped to [0, 100%]"
+    if (board["ok"] == 1).any():
+        parts.append("one ok seed: no interval, no test (n/a)")
+    if (board["ok"] == 0).any():
+        parts.append("no ok runs: every seed failed (see the failures)")
+    return "; ".join(parts) + "."

@@ -1,135 +1,131 @@
-"""The report's charts, drawn from the runs DataFrame with matplotlib's object API (Agg)."""
+"""Static figures for papers, per (dataset, model): matplotlib's object API (Agg), written as
+PNG, SVG or PDF at any dpi (``actopt report OUT --format png,svg,pdf --dpi 300``)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["FIGURES"]
+from ._plots import colours, heat_table
+
+__all__ = ["FIGURES", "FORMATS", "write_figures"]
+
+FORMATS = ("png", "svg", "pdf")
 
 
-def _fig(w: float = 8, h: float = 4.5) -> Figure:
-    fig = Figure(figsize=(w, h), dpi=100)
+def _fig(w: float, h: float) -> Figure:
+    fig = Figure(figsize=(w, h), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
 
-def _ok(df: pd.DataFrame) -> pd.DataFrame:
-    return df[df["status"] == "ok"]
-
-
-def learning_curves(df: pd.DataFrame, board: pd.DataFrame) -> Figure | None:
-    """Test accuracy per epoch: mean over seeds with a ±1 std band, one line per config."""
-    ok = _ok(df)
-    if ok.empty:
-        return None
-    fig = _fig()
-    ax = fig.add_subplot()
-    for config, g in ok.groupby("config", sort=False):
-        curves = [[r["test_acc"] for r in h] for h in g["history"] if h]
-        if not curves:
-            continue
-        n = min(len(c) for c in curves)
-        a = np.array([c[:n] for c in curves])
-        epochs = np.arange(1, n + 1)
-        mean, std = a.mean(0), a.std(0)
-        (line,) = ax.plot(epochs, mean, lw=1.8, label=config)
-        ax.fill_between(epochs, mean - std, mean + std, color=line.get_color(), alpha=0.15)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("test accuracy")
-    ax.set_title("Learning curves (mean ± std over seeds)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    return fig
-
-
-def heatmap(df: pd.DataFrame, board: pd.DataFrame) -> Figure | None:
-    """Mean test accuracy for every activation × optimizer pair."""
-    ok = _ok(df)
-    if ok.empty:
-        return None
-    table = ok.pivot_table(index="act", columns="opt_label", values="test_acc", aggfunc="mean")
-    fig = _fig(max(4.0, 1.6 * table.shape[1] + 3), max(3.0, 0.45 * table.shape[0] + 1.5))
-    ax = fig.add_subplot()
-    im = ax.imshow(table.to_numpy(), cmap="viridis", aspect="auto")
-    ax.set_xticks(range(table.shape[1]), table.columns, rotation=30, ha="right")
-    ax.set_yticks(range(table.shape[0]), table.index)
-    for i in range(table.shape[0]):
-        for j in range(table.shape[1]):
-            v = table.iat[i, j]
-            if not math.isnan(v):
-                ax.text(j, i, f"{v:.1%}", ha="center", va="center", color="w", fontsize=8)
-    fig.colorbar(im, ax=ax, label="test accuracy")
-    ax.set_title("Activation × optimizer: mean test accuracy")
-    fig.tight_layout()
-    return fig
-
-
-def _bars(board: pd.DataFrame, column: str, title: str, xlabel: str, fmt: str) -> Figure | None:
-    b = board.dropna(subset=[column])
+def accuracy(runs: pd.DataFrame, board: pd.DataFrame) -> Figure | None:
+    """Mean test accuracy per config (bar), its 95% CI (whisker) and every seed (point)."""
+    b = board[board["ok"] > 0].reset_index(drop=True)
     if b.empty:
         return None
-    fig = _fig(8, max(2.5, 0.35 * len(b) + 1.2))
+    col = colours(list(board["config"]))
+    fig = _fig(7, max(2.4, 0.42 * len(b) + 1.0))
     ax = fig.add_subplot()
     y = np.arange(len(b))
-    ax.barh(y, b[column], color="tab:blue")
+    lo = (b["test_acc"] - b["ci_low"]).fillna(0).clip(lower=0)
+    hi = (b["ci_high"] - b["test_acc"]).fillna(0).clip(lower=0)
+    ax.barh(y, b["test_acc"], color=[col[c] for c in b["config"]], alpha=0.6,
+            xerr=[lo, hi], error_kw={"ecolor": "#333", "capsize": 3, "lw": 1})  # fmt: skip
+    for i, accs in enumerate(b["seed_accs"]):
+        ax.plot(accs, [i] * len(accs), "o", mfc="none", mec="#111", ms=5)
     ax.set_yticks(y, b["config"])
     ax.invert_yaxis()
-    for i, v in enumerate(b[column]):
-        ax.text(v, i, " " + format(v, fmt), va="center", fontsize=8)
-    ax.set_xlabel(xlabel)
-    ax.set_title(title)
+    ax.set_xlabel("test accuracy (bar: mean; whisker: 95% CI; points: seeds)")
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.grid(alpha=0.3, axis="x")
-    fig.tight_layout()
     return fig
 
 
-def convergence(df: pd.DataFrame, board: pd.DataFrame) -> Figure | None:
-    return _bars(board, "epochs_to_target", "Convergence speed: epochs to the target accuracy",
-                 "epochs (mean over seeds that reached it)", ".1f")  # fmt: skip
-
-
-def generalisation(df: pd.DataFrame, board: pd.DataFrame) -> Figure | None:
-    return _bars(board, "gen_gap", "Generalisation gap (train − test accuracy)", "gap", ".3f")
-
-
-def dead_units(df: pd.DataFrame, board: pd.DataFrame) -> Figure | None:
-    return _bars(board, "dead_fraction", "Dead units at the end of training (probe batch)",
-                 "fraction of hidden units with f' = 0 for every example", ".1%")  # fmt: skip
-
-
-def grad_norms(df: pd.DataFrame, board: pd.DataFrame) -> Figure | None:
-    """Per-layer gradient norm at the last diagnostics record, mean over seeds (log scale)."""
-    ok = _ok(df)
-    ok = ok[ok["diagnostics"].map(bool)]
+def learning_curves(runs: pd.DataFrame, board: pd.DataFrame) -> Figure | None:
+    """Train and test loss and accuracy per epoch, mean ± 1 std over seeds."""
+    ok = runs[(runs["status"] == "ok") & runs["history"].map(bool)]
     if ok.empty:
         return None
-    fig = _fig()
-    ax = fig.add_subplot()
-    for config, g in ok.groupby("config", sort=False):
-        layers = list(g["diagnostics"].iloc[0][-1]["grad_norm"])
-        values = np.array([[d[-1]["grad_norm"].get(k, np.nan) for k in layers]
-                           for d in g["diagnostics"]])  # fmt: skip
-        ax.plot(layers, np.nanmean(values, 0), marker="o", label=config)
-    ax.set_yscale("log")
-    ax.set_ylabel("‖∂L/∂W‖ (probe batch)")
-    ax.set_title("Per-layer gradient norm at the end of training")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    order = list(board["config"])
+    col = colours(order)
+    fig = _fig(9, 6.5)
+    axes = fig.subplots(2, 2, sharex=True)
+    for ax, metric in zip(axes.flat, ("train_loss", "test_loss", "train_acc", "test_acc"),
+                          strict=True):  # fmt: skip
+        for config in order:
+            g = ok[ok["config"] == config]
+            if g.empty:
+                continue
+            n = min(len(h) for h in g["history"])
+            a = np.array([[e.get(metric, math.nan) for e in h[:n]] for h in g["history"]],
+                         dtype=float)  # fmt: skip
+            epochs = np.arange(1, n + 1)
+            mean, std = np.nanmean(a, 0), np.nanstd(a, 0)
+            ax.plot(epochs, mean, lw=1.6, color=col[config], label=config)
+            ax.fill_between(epochs, mean - std, mean + std, color=col[config], alpha=0.15, lw=0)
+        ax.set_ylabel(metric.replace("_", " "))
+        ax.grid(alpha=0.3)
+    for ax in axes[1]:
+        ax.set_xlabel("epoch")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)),
+               fontsize=8, frameon=False)  # fmt: skip
     return fig
 
 
-FIGURES = {
+def heatmap(runs: pd.DataFrame, board: pd.DataFrame) -> Figure | None:
+    """Mean test accuracy per activation × optimizer, rows and columns best first."""
+    if (board["ok"] > 0).sum() == 0:
+        return None
+    acts, opts, z = heat_table(board)
+    fig = _fig(max(4.0, 1.5 * len(opts) + 2.5), max(2.6, 0.45 * len(acts) + 1.4))
+    ax = fig.add_subplot()
+    im = ax.imshow(z, cmap="viridis", aspect="auto")
+    ax.set_xticks(range(len(opts)), opts, rotation=20, ha="right")
+    ax.set_yticks(range(len(acts)), acts)
+    span = np.nanmax(z) - np.nanmin(z) if np.isfinite(z).any() else 0
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            if not math.isnan(z[i, j]):
+                light = span and (z[i, j] - np.nanmin(z)) / span > 0.6
+                ax.text(j, i, f"{z[i, j]:.1%}", ha="center", va="center", fontsize=8,
+                        color="black" if light else "white")  # fmt: skip
+    fig.colorbar(im, ax=ax, label="mean test accuracy", format=lambda v, _: f"{v:.0%}")
+    return fig
+
+
+FIGURES: dict[str, Callable[[pd.DataFrame, pd.DataFrame], Figure | None]] = {
+    "accuracy": accuracy,
     "learning_curves": learning_curves,
     "heatmap": heatmap,
-    "convergence": convergence,
-    "generalisation_gap": generalisation,
-    "dead_units": dead_units,
-    "grad_norms": grad_norms,
 }
+
+
+def write_figures(sections: Sequence[tuple[str, pd.DataFrame, pd.DataFrame]], folder: Path,
+                  formats: Sequence[str], dpi: int) -> list[Path]:  # fmt: skip
+    """Every figure of every section (``(name, runs, board)``) in every format: the paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, runs, board in sections:
+        for kind, draw in FIGURES.items():
+            fig = draw(runs, board)
+            if fig is None:
+                continue
+            fig.suptitle(f"{name}: {kind.replace('_', ' ')}", fontsize=10)
+            for fmt in formats:
+                path = folder / f"{name}-{kind}.{fmt}"
+                fig.savefig(path, format=fmt, dpi=dpi, metadata=_metadata(fmt))
+                written.append(path)
+    return written
+
+
+def _metadata(fmt: str) -> dict | None:
+    """No creation dates in SVG/PDF: the same bench gives byte-identical figures."""
+    return {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt)

@@ -12,7 +12,7 @@ Around the optimizer step being recorded, step hooks measure the update/weight r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -21,7 +21,7 @@ from torch import nn
 
 from ..models import ACTIVATION_TYPES
 
-__all__ = ["SATURATION_THRESHOLD", "Diagnostics", "Record"]
+__all__ = ["SATURATION_THRESHOLD", "Diagnostics", "Record", "activation_stats", "lr_quantiles"]
 
 SATURATION_THRESHOLD = 1e-3
 _QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -121,14 +121,7 @@ class Diagnostics:
 
     def _effective_lr(self) -> dict[str, float] | None:
         get = getattr(self.optimizer, "effective_lr", None)
-        eff = get() if get is not None else None
-        if eff is None or eff.numel() == 0:
-            return None
-        eff = eff.float()
-        if eff.numel() > 1_000_000:  # quantile() has a size limit; a strided sample is plenty
-            eff = eff[:: eff.numel() // 1_000_000 + 1]
-        qs = torch.quantile(eff, torch.tensor(_QUANTILES, device=eff.device))
-        return {f"q{round(q * 100):02d}": float(v) for q, v in zip(_QUANTILES, qs, strict=True)}
+        return lr_quantiles(get() if get is not None else None)
 
     # -- on the probe batch -----------------------------------------------------------------
 
@@ -152,29 +145,52 @@ class Diagnostics:
                 if m.weight.grad is not None:
                     rec.grad_norm[name] = float(m.weight.grad.norm())
             self.model.zero_grad(set_to_none=True)
-            dead = total = saturated = entries = 0
-            for m, name in self.acts.items():
-                if m not in captured:
-                    continue
-                x, y = captured[m]
-                rec.act_mean[name], rec.act_std[name] = float(y.mean()), float(y.std())
-                slope = _derivative(m, x).abs().flatten(1)  # (batch, units)
-                layer_dead = (slope == 0).all(0)
-                layer_sat = slope < SATURATION_THRESHOLD
-                rec.dead_fraction_layers[name] = float(layer_dead.float().mean())
-                rec.saturated_fraction_layers[name] = float(layer_sat.float().mean())
-                if self.per_unit:
-                    rec.dead_units[name] = layer_dead.tolist()
-                    rec.saturated_units[name] = layer_sat.float().mean(0).tolist()
-                dead, total = dead + int(layer_dead.sum()), total + layer_dead.numel()
-                saturated, entries = saturated + int(layer_sat.sum()), entries + layer_sat.numel()
-            if total:
-                rec.dead_fraction, rec.saturated_fraction = dead / total, saturated / entries
+            layers = [
+                (name, captured[m][1], _derivative(m, captured[m][0]).abs().flatten(1))
+                for m, name in self.acts.items()
+                if m in captured
+            ]
+            activation_stats(rec, layers, per_unit=self.per_unit)
         finally:
             for h in handles:
                 h.remove()
             self.model.train(was_training)
         return rec
+
+
+def lr_quantiles(eff: torch.Tensor | None) -> dict[str, float] | None:
+    """Quantiles of effective learning rates (``{"q05": …, …, "q95": …}``), None if none."""
+    if eff is None or eff.numel() == 0:
+        return None
+    eff = eff.float()
+    if eff.numel() > 1_000_000:  # quantile() has a size limit; a strided sample is plenty
+        eff = eff[:: eff.numel() // 1_000_000 + 1]
+    qs = torch.quantile(eff, torch.tensor(_QUANTILES, device=eff.device))
+    return {f"q{round(q * 100):02d}": float(v) for q, v in zip(_QUANTILES, qs, strict=True)}
+
+
+def activation_stats(
+    rec: Record,
+    layers: Iterable[tuple[str, torch.Tensor, torch.Tensor]],
+    per_unit: bool = False,
+) -> None:
+    """Fill ``rec``'s activation statistics from (name, output, |f'| as (batch, units)) per
+    layer: mean/std of the output, dead units (f' = 0 on the whole batch), saturated entries
+    (and with ``per_unit`` each unit's dead flag and saturated fraction)."""
+    dead = total = saturated = entries = 0
+    for name, y, slope in layers:
+        rec.act_mean[name], rec.act_std[name] = float(y.mean()), float(y.std())
+        layer_dead = (slope == 0).all(0)
+        layer_sat = slope < SATURATION_THRESHOLD
+        rec.dead_fraction_layers[name] = float(layer_dead.float().mean())
+        rec.saturated_fraction_layers[name] = float(layer_sat.float().mean())
+        if per_unit:
+            rec.dead_units[name] = layer_dead.tolist()
+            rec.saturated_units[name] = layer_sat.float().mean(0).tolist()
+        dead, total = dead + int(layer_dead.sum()), total + layer_dead.numel()
+        saturated, entries = saturated + int(layer_sat.sum()), entries + layer_sat.numel()
+    if total:
+        rec.dead_fraction, rec.saturated_fraction = dead / total, saturated / entries
 
 
 def _derivative(module: nn.Module, x: torch.Tensor) -> torch.Tensor:

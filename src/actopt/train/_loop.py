@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -26,7 +27,18 @@ from ._result import RunResult, environment
 from ._schedule import make_scheduler
 from ._spec import RunSpec
 
-__all__ = ["ProgressFn", "evaluate", "load_data", "resolve_device", "run"]
+__all__ = [
+    "Fitted",
+    "ProgressFn",
+    "build_model",
+    "evaluate",
+    "final_metrics",
+    "fit",
+    "load_data",
+    "make_optimizer",
+    "resolve_device",
+    "run",
+]
 
 # progress(epoch, epochs, step_in_epoch, steps_in_epoch, running_loss, running_acc)
 ProgressFn = Callable[[int, int, int, int, float, float], None]
@@ -57,6 +69,10 @@ def load_data(
 def _loss_fn(kind: str, num_classes: int) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     if kind == "ce":
         return F.cross_entropy
+    if kind == "bce":  # one sigmoid per class against its one-hot target (mean over entries)
+        return lambda out, y: F.binary_cross_entropy_with_logits(
+            out, F.one_hot(y, num_classes).to(out.dtype)
+        )
     return lambda out, y: F.mse_loss(out, F.one_hot(y, num_classes).to(out.dtype))
 
 
@@ -78,14 +94,26 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn) -> tup
     return float(loss_sum) / len(y), int(correct) / len(y)
 
 
-def _build(spec: RunSpec, ds: Dataset, device: torch.device):
-    model = models.build(
-        spec.model, ds.input_shape, ds.num_classes,
+def build_model(spec: RunSpec, input_shape: Sequence[int], num_classes: int) -> nn.Module:
+    """The network of ``spec`` (on CPU; its initial weights come from the global RNG)."""
+    return models.build(
+        spec.model, input_shape, num_classes,
         depth=spec.depth, width=spec.width, act=spec.act, act_params=spec.act_params,
         init=spec.init, norm=spec.norm, dropout=spec.dropout,
-    ).to(device)  # fmt: skip
-    opt = optim.spec(spec.opt).make(model.parameters(), lr=spec.lr, **spec.opt_params)
-    return model, opt
+    )  # fmt: skip
+
+
+def make_optimizer(spec: RunSpec, params: Iterable) -> torch.optim.Optimizer:
+    """The optimizer of ``spec`` over ``params``, with its hyper-parameters."""
+    return optim.spec(spec.opt).make(params, lr=spec.lr, **spec.opt_params)
+
+
+def _build(spec: RunSpec, ds: Dataset, device: torch.device, prepare=None):
+    model = build_model(spec, ds.input_shape, ds.num_classes).to(device)
+    if prepare is not None:
+        with torch.no_grad():
+            prepare(model)
+    return model, make_optimizer(spec, model.parameters())
 
 
 def run(
@@ -101,15 +129,52 @@ def run(
     ``dataset`` skips loading (a bench passes the same one to many runs); ``data_dir`` says where
     the image sets live. Deterministic on CPU: the same spec gives bit-identical metrics.
     """
+    return fit(
+        spec, dataset=dataset, data_dir=data_dir, download=download, progress=progress
+    ).result
+
+
+@dataclass
+class Fitted:
+    """A run's result with what produced it: the trained model, its optimizer and the data
+    (on the run's device). ``model`` and ``optimizer`` are None when the run failed to build."""
+
+    result: RunResult
+    model: nn.Module | None = None
+    optimizer: torch.optim.Optimizer | None = None
+    dataset: Dataset | None = None
+
+
+def fit(
+    spec: RunSpec,
+    *,
+    dataset: Dataset | None = None,
+    data_dir: str | None = None,
+    download: bool = True,
+    progress: ProgressFn | None = None,
+    prepare: Callable[[nn.Module], None] | None = None,
+) -> Fitted:
+    """``run``, keeping the trained model: for measurements on it after training.
+
+    ``prepare(model)`` runs once the model is built and initialised, before the optimizer is
+    made (an experiment's own initialisation: a bias constant, a weight gain); without it the
+    result equals ``run(spec)``'s.
+
+    >>> from actopt.train import RunSpec, fit
+    >>> fitted = fit(RunSpec(data="moons", width=8, epochs=1))
+    >>> fitted.result.status, type(fitted.model).__name__
+    ('ok', 'Sequential')
+    """
     device = resolve_device(spec.device)
-    result = RunResult(spec, env=environment(device))
+    fitted = Fitted(RunResult(spec, env=environment(device)))
+    result = fitted.result
     t_start = time.perf_counter()
     try:
-        ds = (dataset or load_data(spec, data_dir, download=download)).to(device)
+        fitted.dataset = (dataset or load_data(spec, data_dir, download=download)).to(device)
         fork = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=fork):  # the caller's global RNG state is untouched
             torch.manual_seed(spec.seed)
-            _train(spec, ds, device, result, progress)
+            _train(spec, fitted, device, progress, prepare)
     except KeyboardInterrupt:
         raise
     except Exception as e:  # a broken run is a result too: the grid goes on
@@ -118,13 +183,16 @@ def run(
         result.timing["traceback"] = traceback.format_exc(limit=8)
     result.timing["wall_s"] = time.perf_counter() - t_start
     result.final["wall_s"] = result.timing["wall_s"]
-    return result
+    return fitted
 
 
 def _train(
-    spec: RunSpec, ds: Dataset, device: torch.device, result: RunResult, progress: ProgressFn | None
-) -> None:
-    model, opt = _build(spec, ds, device)
+    spec: RunSpec, fitted: Fitted, device: torch.device, progress: ProgressFn | None,
+    prepare: Callable[[nn.Module], None] | None,
+) -> None:  # fmt: skip
+    ds, result = fitted.dataset, fitted.result
+    model, opt = _build(spec, ds, device, prepare)
+    fitted.model, fitted.optimizer = model, opt
     loss_fn = _loss_fn(spec.loss, ds.num_classes)
     n = len(ds.y_train)
     batch = n if spec.batch_size == "full" else min(int(spec.batch_size), n)
@@ -208,9 +276,18 @@ def _train(
 
 def _finish(result: RunResult, model, ds: Dataset, loss_fn, train_s, eval_s, seen) -> None:
     """Final metrics: the whole train set re-evaluated (the running average lags the model)."""
+    train = evaluate(model, ds.x_train, ds.y_train, loss_fn)
+    final_metrics(result, train, train_s, eval_s, seen)
+
+
+def final_metrics(
+    result: RunResult, train: tuple[float, float], train_s: float, eval_s: float, seen: int
+) -> None:
+    """``result.final`` from the whole train set's (loss, accuracy), the last history row and
+    the last diagnostics record; ``train_s`` / ``eval_s`` into ``result.timing``."""
     last = result.history[-1]
     final: dict[str, Any] = result.final
-    final["train_loss"], final["train_acc"] = evaluate(model, ds.x_train, ds.y_train, loss_fn)
+    final["train_loss"], final["train_acc"] = train
     for k in ("val_loss", "val_acc", "test_loss", "test_acc"):
         final[k] = last[k]
     final["gen_gap"] = final["train_acc"] - final["test_acc"]

@@ -9,7 +9,9 @@ from __future__ import annotations
 import torch
 from torch.optim import lr_scheduler as S
 
-__all__ = ["make_scheduler"]
+from ..optim._replica import is_numeric
+
+__all__ = ["make_scheduler", "schedule_trajectory"]
 
 
 def make_scheduler(
@@ -32,3 +34,22 @@ def make_scheduler(
         max_lr = p.pop("max_lr", optimizer.param_groups[0]["lr"])
         return S.OneCycleLR(optimizer, max_lr=max_lr, total_steps=total, **p)
     raise ValueError(f"unknown schedule {name!r}")
+
+
+def schedule_trajectory(
+    optimizer: torch.optim.Optimizer, name: str, params: dict, steps_per_epoch: int, total: int
+) -> list[dict]:
+    """The numeric hyper-parameters of ``optimizer``'s first group before each of ``total``
+    steps under schedule ``name`` (one row without a schedule; OneCycle also moves momentum or
+    betas), by stepping the schedule on ``optimizer``, whose parameters get no gradient."""
+    group = optimizer.param_groups[0]
+    keys = [k for k, v in group.items() if k != "params" and is_numeric(v)]
+    # made first: a scheduler may set the values of step 1 (OneCycle starts at max_lr / 25)
+    scheduler = make_scheduler(name, params, optimizer, steps_per_epoch, total)
+    rows = [{k: group[k] for k in keys}]
+    if scheduler is not None:
+        for _ in range(total):
+            optimizer.step()  # nothing moves, but the scheduler sees a step
+            scheduler.step()
+            rows.append({k: group[k] for k in keys})
+    return rows

@@ -20,7 +20,7 @@ from typing import Any
 
 __all__ = ["LOSSES", "SCHEDULES", "RunSpec"]
 
-LOSSES = ("ce", "mse")
+LOSSES = ("ce", "mse", "bce")  # softmax CE; MSE and per-class sigmoid BCE on one-hot targets
 SCHEDULES = ("none", "cosine", "step", "exponential", "onecycle")
 _DICTS = ("data_options", "act_params", "opt_params", "schedule_params")
 

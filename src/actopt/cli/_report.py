@@ -1,0 +1,205 @@
+"""``actopt report``, ``actopt export`` and ``actopt compare``: reading bench folders (never
+training). Each opens the store read-only; a missing, damaged or empty store is one ``error:``
+line (exit 2)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+
+from ._common import UsageError, err, out, split_top_level
+
+__all__ = ["add_parsers", "print_bench", "print_leaderboard", "report"]
+
+_STYLE = {"better": "green", "worse": "red", "tie": "dim", "baseline": "bold", "na": "yellow"}
+
+
+def print_leaderboard(board, title: str) -> None:
+    from actopt.report import LEADERBOARD
+    from actopt.report._columns import verdict_class
+
+    table = Table(title=escape(title))
+    for c in LEADERBOARD:
+        table.add_column(c.title, justify=c.align, no_wrap=not c.wrap)
+    for _, r in board.iterrows():
+        cells = []
+        for c in LEADERBOARD:
+            text = escape(c.cell(r))
+            cells.append(f"[{_STYLE[verdict_class(c.cell(r))]}]{text}[/]" if c.verdict else text)
+        table.add_row(*cells)
+    out.print(table)
+
+
+def print_bench(bench) -> None:
+    """Each (dataset, model)'s leaderboard with its caption, then what the report warns of."""
+    from actopt.report import caption
+    from actopt.report._html import warnings
+
+    for data, model, _, part in bench.sections():
+        print_leaderboard(part, f"{data} · {model} · test accuracy over seeds")
+        out.print(f"[dim]{escape(caption(part, bench.baseline))}[/]")
+    for line in warnings(bench):
+        err.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True)
+
+
+def folder(text: str, flag: str = "OUT") -> str:
+    """A folder argument: an empty one is refused (it would mean the current folder)."""
+    if not text.strip():
+        raise UsageError(f"{flag}: an empty path; name a folder")
+    return text
+
+
+def _library_errors():
+    from actopt.bench import StoreError
+
+    return (StoreError, ValueError, ImportError)
+
+
+def report(folder: str, quiet: bool = False, **options: Any) -> Any:
+    """Write the report of ``folder`` and print its leaderboards (the bench's last step too)."""
+    from actopt.report import write_report
+
+    try:
+        written = write_report(folder, **options)
+    except _library_errors() as e:
+        raise UsageError(str(e)) from None
+    print_bench(written["bench"])
+    if not quiet:
+        figures = f" and {len(written['figures'])} figures" if written["figures"] else ""
+        out.print(f"report: {escape(str(written['html']))}{figures}")
+    return written
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from actopt.report import leaderboard_table, read_bench
+
+    folder(args.out)
+    if args.to is not None:
+        folder(args.to, "--to")
+    if args.table:
+        try:
+            sys.stdout.write(leaderboard_table(read_bench(args.out), args.table))
+        except _library_errors() as e:
+            raise UsageError(str(e)) from None
+        return 0
+    formats = split_top_level(args.format) if args.format else []
+    report(args.out, args.quiet, to=args.to, formats=formats, dpi=args.dpi)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from actopt.bench import StoreError, load
+    from actopt.report import export_tensorboard
+
+    folder(args.out)
+    try:
+        df = load(args.out, role=None).drop(columns=["history", "diagnostics"])
+        if df.empty:
+            raise StoreError(f"{args.out}/actopt.db: no finished runs yet")
+        if args.tensorboard:
+            n = export_tensorboard(args.out, args.tensorboard)
+            out.print(f"wrote {n} runs to {escape(args.tensorboard)} "
+                      f"(tensorboard --logdir {escape(args.tensorboard)})")  # fmt: skip
+    except FileNotFoundError as e:
+        raise UsageError(str(e)) from None
+    except _library_errors() as e:
+        raise UsageError(str(e)) from None
+    except OSError as e:
+        raise UsageError(f"{args.tensorboard}: cannot write there ({e.strerror})") from None
+    if not args.csv and not args.parquet and not args.tensorboard:
+        df.to_csv(sys.stdout, index=False)
+    try:
+        if args.csv:
+            df.to_csv(args.csv, index=False)
+            out.print(f"wrote {len(df)} runs to {escape(args.csv)}")
+        if args.parquet:
+            df.to_parquet(args.parquet, index=False)
+            out.print(f"wrote {len(df)} runs to {escape(args.parquet)}")
+    except ImportError as e:
+        raise UsageError(f"parquet needs pyarrow (pip install pyarrow): {e}") from None
+    except OSError as e:
+        raise UsageError(f"{args.csv or args.parquet}: cannot write there ({e})") from None
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from actopt.report import compare_benches, fmt_num, fmt_pct
+
+    folder(args.first, "FIRST")
+    folder(args.second, "SECOND")
+    try:
+        table = compare_benches(args.first, args.second)
+    except _library_errors() as e:
+        raise UsageError(str(e)) from None
+    t = Table(title=escape(f"{args.first} (1) vs {args.second} (2) · test accuracy"))
+    for title, justify in (("data", "left"), ("model", "left"), ("config", "left"),
+                           ("acc 1", "right"), ("acc 2", "right"), ("2 − 1", "right"),
+                           ("seeds", "right"), ("test", "left"), ("p", "right"),
+                           ("p (Holm)", "right"), ("verdict", "left")):  # fmt: skip
+        t.add_column(title, justify=justify, no_wrap=title == "config")
+    for _, r in table.iterrows():
+        verdict = r["verdict"] or f"only in {r['only']}"
+        diff = "—" if r["diff"] != r["diff"] else f"{r['diff'] * 100:+.2f} pt"
+        t.add_row(*(escape(str(x)) for x in (
+            r["data"], r["model"], r["config"], fmt_pct(r["acc_1"]), fmt_pct(r["acc_2"]), diff,
+            f"{r['seeds_1']}/{r['seeds_2']}", r["test"] or "—", fmt_num(r["p_value"], ".2g"),
+            fmt_num(r["p_holm"], ".2g"), verdict)))  # fmt: skip
+    out.print(t)
+    out.print("[dim]matched by dataset, model and config; t-test over seeds (paired where the "
+              "seeds match), p Holm-adjusted over the configs compared; adjusted p ≥ 0.05 is "
+              "'same'[/]")  # fmt: skip
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report", help="print the leaderboard and write OUT/report.html",
+        description="Read OUT/actopt.db (read-only); print the leaderboard; write the "
+        "interactive, self-contained OUT/report.html (offline). Example: actopt report "
+        "bench-out --format png,pdf --dpi 300",
+    )  # fmt: skip
+    p.add_argument("out", help="a bench results folder")
+    p.add_argument("--to", metavar="DIR", help="write report.html and figures/ here (default OUT)")
+    p.add_argument(
+        "--format",
+        metavar="png,svg,pdf",
+        help="also write static figures per dataset and model into figures/",
+    )
+    p.add_argument("--dpi", type=int, default=150, help="resolution of PNG figures (default 150)")
+    p.add_argument(
+        "--table",
+        choices=["md", "latex", "csv"],
+        help="print the leaderboard as Markdown, LaTeX or CSV (and write nothing)",
+    )
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser(
+        "export", help="every run of a bench as CSV, Parquet or TensorBoard logs",
+        description="One row per run, one column per spec field and final metric. Without "
+        "--csv/--parquet/--tensorboard, CSV goes to stdout. Example: actopt export bench-out "
+        "--tensorboard tb && tensorboard --logdir tb",
+    )  # fmt: skip
+    p.add_argument("out", help="a bench results folder")
+    p.add_argument("--csv", metavar="PATH")
+    p.add_argument("--parquet", metavar="PATH")
+    p.add_argument(
+        "--tensorboard",
+        metavar="LOGDIR",
+        help="scalars per epoch and HParams (needs actopt[tensorboard])",
+    )
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "compare", help="two benches side by side, the same configs matched",
+        description="Match configs by dataset, model and config label; print both mean test "
+        "accuracies, the difference and a t-test over seeds with Holm-adjusted p. Example: "
+        "actopt compare bench-a bench-b",
+    )  # fmt: skip
+    p.add_argument("first", help="a bench results folder")
+    p.add_argument("second", help="another bench results folder")
+    p.set_defaults(func=cmd_compare)

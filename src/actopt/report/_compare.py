@@ -1,0 +1,72 @@
+"""``actopt compare OUT1 OUT2``: two benches side by side, the same configs matched.
+
+Configs are matched by (dataset, model, config label); for each, the mean test accuracy in
+both, the difference (second − first), a t-test over seeds (paired on common seeds, Welch's
+otherwise) and its p Holm-adjusted over the configs matched. Configs found in one bench only
+are listed apart.
+
+>>> compare_benches("bench-a", "bench-b")[["config", "diff", "p_holm"]]   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from ..bench import ALPHA, holm, seed_test, unique_labels
+from ._data import read_bench
+
+__all__ = ["compare_benches"]
+
+_KEY = ["data", "model", "config"]
+
+
+def compare_benches(first: str | Path, second: str | Path) -> pd.DataFrame:
+    """One row per config: ``acc_1``, ``acc_2``, ``diff``, ``test``, ``p_value``, ``p_holm``,
+    ``verdict`` (``second better`` / ``second worse`` / ``same`` / ``n/a …``) and ``only``
+    (``""``, ``"first"`` or ``"second"`` for configs found in one bench only)."""
+    a, b = read_bench(first), read_bench(second)
+    board_a = a.board.set_index(_KEY)
+    board_b = b.board.set_index(_KEY)
+    keys = list(dict.fromkeys([*board_a.index, *board_b.index]))
+    rows = []
+    for key in keys:
+        in_a, in_b = key in board_a.index, key in board_b.index
+        row = dict(zip(_KEY, key, strict=True))
+        row.update(acc_1=board_a.loc[key, "test_acc"] if in_a else math.nan,
+                   acc_2=board_b.loc[key, "test_acc"] if in_b else math.nan,
+                   seeds_1=int(board_a.loc[key, "ok"]) if in_a else 0,
+                   seeds_2=int(board_b.loc[key, "ok"]) if in_b else 0,
+                   only="" if in_a and in_b else "first" if in_a else "second",
+                   p_value=math.nan, test="", verdict="")  # fmt: skip
+        row["diff"] = row["acc_2"] - row["acc_1"]
+        if in_a and in_b:
+            runs = [_ok(x.df, key) for x in (a, b)]
+            if min(len(r) for r in runs) == 0:
+                row["verdict"] = "n/a (no ok runs)"
+            else:
+                p, _, test = seed_test(runs[1], runs[0])
+                row["p_value"], row["test"] = p, test
+                if math.isnan(p):
+                    row["verdict"] = "n/a (1 seed)"
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    tested = table["p_value"].notna()
+    table["p_holm"] = math.nan
+    table.loc[tested, "p_holm"] = holm(table.loc[tested, "p_value"])
+    for i in table.index[tested]:
+        table.at[i, "verdict"] = (
+            "same" if table.at[i, "p_holm"] >= ALPHA
+            else "second better" if table.at[i, "diff"] > 0 else "second worse"
+        )  # fmt: skip
+    return table
+
+
+def _ok(df: pd.DataFrame, key: tuple) -> pd.DataFrame:
+    data, model, config = key
+
+    df = df.assign(config=unique_labels(df))
+    return df[(df["data"] == data) & (df["model"] == model) & (df["config"] == config)
+              & (df["status"] == "ok")]  # fmt: skip

@@ -1,0 +1,332 @@
+"""The interactive report's charts as plotly figure specs (plain dicts: data + layout), one set
+per (dataset, model). Built from the runs DataFrame and its leaderboard; plotly.js draws them
+in the page (hover values, legend toggling, zoom), so nothing here imports plotly.
+
+Every config keeps one colour across a section's charts, and the charts list configs in the
+leaderboard's rank order.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._columns import fmt_pct
+
+__all__ = ["PALETTE", "colours", "heat_table", "section_plots", "tuning_plot"]
+
+# Okabe–Ito then Tableau: distinguishable, colour-blind safe first
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
+           "#000000", "#4E79A7", "#F28E2B", "#59A14F", "#E15759", "#76B7B2", "#EDC948",
+           "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC")  # fmt: skip
+_FONT = {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12}
+
+
+def colours(configs: list[str]) -> dict[str, str]:
+    return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(configs)}
+
+
+def _layout(title: str, height: int = 380, **extra: Any) -> dict[str, Any]:
+    return {"title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+            "height": height, "margin": {"l": 60, "r": 20, "t": 50, "b": 50}, "font": _FONT,
+            "template": None, "plot_bgcolor": "#fff", "paper_bgcolor": "#fff",
+            "hoverlabel": {"namelength": -1}, **extra}  # fmt: skip
+
+
+def _axis(title: str, **extra: Any) -> dict[str, Any]:
+    return {"title": {"text": title}, "gridcolor": "#e5e5e5", "zeroline": False,
+            "linecolor": "#999", "automargin": True, **extra}  # fmt: skip
+
+
+def _nan_none(values: Any) -> list:
+    return [None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+            for v in values]  # fmt: skip
+
+
+def accuracy_bars(board: pd.DataFrame, col: dict[str, str]) -> dict[str, Any]:
+    """Mean test accuracy per config with its 95% CI and every seed as a point."""
+    b = board[board["ok"] > 0]
+    labels = list(b["config"])
+    err_hi = (b["ci_high"] - b["test_acc"]).fillna(0)
+    err_lo = (b["test_acc"] - b["ci_low"]).fillna(0)
+    data: list[dict[str, Any]] = [{
+        "type": "bar", "orientation": "h", "y": labels, "x": _nan_none(b["test_acc"]),
+        "marker": {"color": [col[c] for c in labels], "opacity": 0.55}, "name": "mean",
+        "error_x": {"type": "data", "symmetric": False, "array": _nan_none(err_hi),
+                    "arrayminus": _nan_none(err_lo), "color": "#333", "thickness": 1.2},
+        "text": [fmt_pct(v) for v in b["test_acc"]], "textposition": "inside",
+        "insidetextanchor": "start",
+        "customdata": [[r["vs_baseline"] or "—", r["ok"], r["seeds"]] for _, r in b.iterrows()],
+        "hovertemplate": "%{y}<br>mean %{x:.2%}<br>%{customdata[0]}"
+                         "<br>%{customdata[1]}/%{customdata[2]} ok<extra></extra>",
+    }]  # fmt: skip
+    xs, ys = [], []
+    for _, r in b.iterrows():
+        xs += r["seed_accs"]
+        ys += [r["config"]] * len(r["seed_accs"])
+    data.append({"type": "scatter", "mode": "markers", "x": xs, "y": ys, "name": "seeds",
+                 "marker": {"color": "#111", "size": 7, "symbol": "circle-open",
+                            "line": {"width": 1.5}},
+                 "hovertemplate": "%{y}<br>seed: %{x:.2%}<extra></extra>"})  # fmt: skip
+    height = max(260, 34 * len(labels) + 110)
+    return {"data": data, "layout": _layout(
+        "Test accuracy: mean, 95% CI and every seed", height, showlegend=False,
+        xaxis=_axis("test accuracy", tickformat=".0%"),
+        yaxis=_axis("", autorange="reversed", type="category"), bargap=0.35)}  # fmt: skip
+
+
+def learning_curves(runs: pd.DataFrame, order: list[str], col: dict[str, str]) -> dict[str, Any]:
+    """Train and test loss and accuracy per epoch: mean over seeds (lines) with a ±1 std band;
+    one legend entry per config toggles it in all four panels."""
+    ok = runs[(runs["status"] == "ok") & runs["history"].map(bool)]
+    panels = [("train_loss", 1, 1), ("test_loss", 1, 2), ("train_acc", 2, 1), ("test_acc", 2, 2)]
+    data: list[dict[str, Any]] = []
+    epochs: list[int] = []
+    for config in order:
+        g = ok[ok["config"] == config]
+        if g.empty:
+            continue
+        n = min(len(h) for h in g["history"])
+        epochs = [h["epoch"] for h in g["history"].iloc[0][:n]]
+        for p, (metric, _, _) in enumerate(panels):
+            a = np.array([[_nan_none([e.get(metric)])[0] for e in h[:n]] for h in g["history"]],
+                         dtype=float)  # fmt: skip
+            if np.isnan(a).all():
+                continue
+            mean, std = np.nanmean(a, 0), np.nanstd(a, 0)
+            axis = "" if p == 0 else str(p + 1)
+            common = {"xaxis": f"x{axis}", "yaxis": f"y{axis}", "legendgroup": config}
+            data.append({"type": "scatter", "mode": "lines", "x": epochs + epochs[::-1],
+                         "y": _nan_none(np.concatenate([mean + std, (mean - std)[::-1]])),
+                         "fill": "toself", "fillcolor": col[config], "opacity": 0.15,
+                         "line": {"width": 0}, "hoverinfo": "skip", "showlegend": False,
+                         **common})  # fmt: skip
+            data.append({"type": "scatter", "mode": "lines+markers", "x": epochs,
+                         "y": _nan_none(mean), "name": config, "showlegend": p == 0,
+                         "line": {"color": col[config], "width": 2}, "marker": {"size": 4},
+                         "hovertemplate": f"{config}<br>epoch %{{x}}<br>{metric} "
+                                          f"%{{y:.4g}}<extra></extra>", **common})  # fmt: skip
+    layout = _layout("Learning curves (mean ± 1 std over seeds; click a legend entry to hide "
+                     "it, double-click to isolate)", 620, showlegend=True,
+                     legend={"orientation": "h", "y": -0.12}, hovermode="closest",
+                     grid={"rows": 2, "columns": 2, "pattern": "independent"})  # fmt: skip
+    for p, (metric, _, _) in enumerate(panels):
+        suffix = "" if p == 0 else str(p + 1)
+        fmt = {"tickformat": ".0%"} if metric.endswith("acc") else {}
+        layout[f"xaxis{suffix}"] = _axis(
+            "epoch" if p >= 2 else "", tick0=1, dtick=max(1, math.ceil(len(epochs) / 10))
+        )
+        layout[f"yaxis{suffix}"] = _axis(metric.replace("_", " "), **fmt)
+    return {"data": data, "layout": layout}
+
+
+def heat_table(board: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray]:
+    """(activations, optimizers, mean test accuracy) with rows and columns best first."""
+    b = board[board["ok"] > 0]
+    acts = list(b.groupby("act", sort=False)["test_acc"].max().sort_values(ascending=False).index)
+    opts = list(b.groupby("opt_label", sort=False)["test_acc"].max()
+                .sort_values(ascending=False).index)  # fmt: skip
+    table = b.pivot_table(index="act", columns="opt_label", values="test_acc", aggfunc="mean")
+    z = table.reindex(index=acts, columns=opts).to_numpy()
+    return acts, opts, z
+
+
+def heatmap(board: pd.DataFrame) -> dict[str, Any] | None:
+    """Mean test accuracy per activation × optimizer, rows and columns ordered by rank."""
+    if (board["ok"] > 0).sum() == 0:
+        return None
+    acts, opts, z = heat_table(board)
+    text = [[fmt_pct(v) if not math.isnan(v) else "" for v in row] for row in z]
+    height = max(260, 44 * len(acts) + 140)
+    return {"data": [{
+        "type": "heatmap", "z": [_nan_none(row) for row in z], "x": opts, "y": acts,
+        "text": text, "texttemplate": "%{text}", "colorscale": "Viridis",
+        "colorbar": {"title": {"text": "test acc"}, "tickformat": ".0%"},
+        "hovertemplate": "%{y} × %{x}<br>mean test accuracy %{z:.2%}<extra></extra>",
+    }], "layout": _layout("Activation × optimizer: mean test accuracy (best first)", height,
+                          xaxis=_axis("optimizer", type="category", side="bottom"),
+                          yaxis=_axis("activation", type="category",
+                                      autorange="reversed"))}  # fmt: skip
+
+
+def parallel(runs: pd.DataFrame) -> dict[str, Any] | None:
+    """One line per run: its hyper-parameters (those that vary, plus activation, optimizer
+    and lr) → its test accuracy. Drag along an axis to filter."""
+    ok = runs[runs["status"] == "ok"]
+    if len(ok) < 2:
+        return None
+    dims: list[dict[str, Any]] = []
+    for name in ("act", "opt_label", "lr", "seed", "width", "depth", "epochs", "batch_size",
+                 "dropout", "norm", "init"):  # fmt: skip
+        if name not in ok or (name not in ("act", "opt_label", "lr")
+                              and ok[name].astype(str).nunique() < 2):  # fmt: skip
+            continue
+        values = ok[name]
+        if name == "lr":
+            dims.append({"label": "log10 lr", "values": _nan_none(np.log10(values.astype(float)))})
+        elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            dims.append({"label": name, "values": _nan_none(values)})
+        else:
+            cats = list(dict.fromkeys(values.astype(str)))
+            dims.append({"label": "optimizer" if name == "opt_label" else name,
+                         "values": [cats.index(v) for v in values.astype(str)],
+                         "tickvals": list(range(len(cats))), "ticktext": cats})  # fmt: skip
+    dims.append({"label": "test acc", "values": _nan_none(ok["test_acc"]), "tickformat": ".0%"})
+    return {
+        "data": [
+            {
+                "type": "parcoords",
+                "dimensions": dims,
+                "line": {
+                    "color": _nan_none(ok["test_acc"]),
+                    "colorscale": "Viridis",
+                    "showscale": True,
+                    "colorbar": {"title": {"text": "test acc"}, "tickformat": ".0%"},
+                },
+            }
+        ],
+        "layout": _layout(
+            "Hyper-parameters → test accuracy, one line per run (drag on an axis to filter)",
+            420,
+            margin={"l": 90, "r": 40, "t": 80, "b": 30},
+        ),
+    }
+
+
+def diagnostics(board: pd.DataFrame, runs: pd.DataFrame, col: dict[str, str]) -> dict | None:
+    """Epochs to the target, generalisation gap and dead units per config: the mean as a bar,
+    each seed as a point."""
+    panels = [("epochs_to_target", "epochs to target"), ("gen_gap", "gen gap (train − test)"),
+              ("dead_fraction", "dead units")]  # fmt: skip
+    ok = runs[runs["status"] == "ok"]
+    panels = [(m, t) for m, t in panels if board[m].notna().any()]
+    if not panels:
+        return None
+    order = list(board["config"])
+    data = []
+    for p, (metric, _) in enumerate(panels):
+        axis = "" if p == 0 else str(p + 1)
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": order,
+                "x": _nan_none(board[metric]),
+                "xaxis": f"x{axis}",
+                "yaxis": f"y{axis}",
+                "marker": {"color": [col[c] for c in order], "opacity": 0.55},
+                "showlegend": False,
+                "hovertemplate": f"%{{y}}<br>{metric} %{{x:.3g}}<extra>mean</extra>",
+            }
+        )
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "y": list(ok["config"]),
+                "x": _nan_none(ok[metric]),
+                "xaxis": f"x{axis}",
+                "yaxis": f"y{axis}",
+                "marker": {"color": "#111", "size": 6, "symbol": "circle-open"},
+                "showlegend": False,
+                "hovertemplate": f"%{{y}}<br>seed: {metric} %{{x:.3g}}<extra></extra>",
+            }
+        )
+    height = max(260, 30 * len(order) + 120)
+    layout = _layout(
+        "Convergence, generalisation and dead units (bars: mean; points: seeds)",
+        height,
+        grid={"rows": 1, "columns": len(panels), "pattern": "independent"},
+    )
+    for p, (metric, title) in enumerate(panels):
+        suffix = "" if p == 0 else str(p + 1)
+        fmt = {"tickformat": ".0%"} if metric == "dead_fraction" else {}
+        layout[f"xaxis{suffix}"] = _axis(title, **fmt)
+        layout[f"yaxis{suffix}"] = _axis("", type="category", autorange="reversed",
+                                         showticklabels=p == 0)  # fmt: skip
+    return {"data": data, "layout": layout}
+
+
+def grad_norms(runs: pd.DataFrame, order: list[str], col: dict[str, str]) -> dict | None:
+    """Per-layer gradient norm at the last diagnostics record, mean over seeds (log scale)."""
+    ok = runs[(runs["status"] == "ok") & runs["diagnostics"].map(bool)]
+    if ok.empty:
+        return None
+    data = []
+    for config in order:
+        g = ok[ok["config"] == config]
+        if g.empty or "grad_norm" not in g["diagnostics"].iloc[0][-1]:
+            continue
+        layers = list(g["diagnostics"].iloc[0][-1]["grad_norm"])
+        values = np.array([[d[-1]["grad_norm"].get(k, np.nan) for k in layers]
+                           for d in g["diagnostics"]], dtype=float)  # fmt: skip
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": layers,
+                "y": _nan_none(np.nanmean(values, 0)),
+                "name": config,
+                "line": {"color": col[config]},
+                "hovertemplate": f"{config}<br>%{{x}}: %{{y:.3g}}<extra></extra>",
+            }
+        )
+    if not data:
+        return None
+    return {
+        "data": data,
+        "layout": _layout(
+            "Per-layer gradient norm at the end of training (probe batch, mean over seeds)",
+            360,
+            xaxis=_axis("layer", type="category"),
+            yaxis=_axis("‖∂L/∂W‖", type="log"),
+        ),
+    }
+
+
+def section_plots(runs: pd.DataFrame, board: pd.DataFrame) -> list[tuple[str, dict[str, Any]]]:
+    """(name, figure) for one (dataset, model): every chart that has data."""
+    order = list(board["config"])
+    col = colours(order)
+    figures = [
+        ("accuracy", accuracy_bars(board, col)),
+        ("heatmap", heatmap(board)),
+        ("learning_curves", learning_curves(runs, order, col)),
+        ("diagnostics", diagnostics(board, runs, col)),
+        ("parallel", parallel(runs)),
+        ("grad_norms", grad_norms(runs, order, col)),
+    ]
+    return [(name, fig) for name, fig in figures if fig is not None and fig["data"]]
+
+
+def tuning_plot(tuning: dict[str, Any]) -> dict[str, Any] | None:
+    """Validation accuracy against lr for every tuned config, the chosen lr ringed."""
+    data = []
+    keys = list(tuning)
+    col = colours(keys)
+    for key in keys:
+        cands = sorted((c for c in tuning[key]["candidates"] if c["val_acc"] is not None),
+                       key=lambda c: c["lr"])  # fmt: skip
+        if not cands:
+            continue
+        data.append({"type": "scatter", "mode": "lines+markers", "name": key,
+                     "x": [c["lr"] for c in cands], "y": [c["val_acc"] for c in cands],
+                     "line": {"color": col[key]}, "legendgroup": key,
+                     "hovertemplate": f"{key}<br>lr %{{x:.3g}}<br>val acc %{{y:.2%}}"
+                                      "<extra></extra>"})  # fmt: skip
+        best = tuning[key]["lr"]
+        chosen = [c for c in cands if best is not None and c["lr"] == best]
+        data.append({"type": "scatter", "mode": "markers", "x": [c["lr"] for c in chosen],
+                     "y": [c["val_acc"] for c in chosen], "legendgroup": key,
+                     "showlegend": False, "hoverinfo": "skip",
+                     "marker": {"size": 14, "color": "rgba(0,0,0,0)",
+                                "line": {"color": col[key], "width": 2.5}}})  # fmt: skip
+    if not data:
+        return None
+    return {"data": data, "layout": _layout(
+        "Learning-rate search: validation accuracy per lr (ringed: chosen)", 420,
+        xaxis=_axis("lr", type="log"), yaxis=_axis("validation accuracy", tickformat=".0%"),
+        legend={"orientation": "h", "y": -0.2})}  # fmt: skip

@@ -1,0 +1,48 @@
+"""The measurement cache: one row per measured value in the bench's SQLite file."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import measure_helpers as H
+
+from actopt.claims import Context, MeasurementStore
+from actopt.claims._claim import measure
+from actopt.claims._measure import measure_all
+
+
+def test_a_key_is_the_function_and_its_inputs():
+    a, b = measure(H.square, x=2.0), measure(H.square, x=2.0)
+    assert a.key == b.key and a.fn == "measure_helpers:square"
+    assert measure(H.square, x=3.0).key != a.key
+    assert measure(H.square, x=(1, 2)).params == {"x": [1, 2]}  # as JSON will give it back
+
+
+def test_measured_once_then_read_back(tmp_path):
+    ms = [measure(H.square, x=float(i)) for i in range(3)]
+    done = []
+    n, failures = measure_all(ms, tmp_path, Context("/data"), workers=2, on_done=done.append)
+    assert (n, failures, len(done)) == (3, [], 3)
+    with MeasurementStore(tmp_path) as store:
+        got = store.get([m.key for m in ms])
+    value, wall = got[ms[2].key]
+    assert value["x2"] == 4.0 and math.isnan(value["nan"]) and value["pair"] == [1, 2]
+    assert value["data_dir"] == "/data" and wall >= 0
+    assert measure_all(ms, tmp_path, Context()) == (0, [])  # nothing measured again
+    assert (tmp_path / "actopt.db").exists()
+
+
+def test_a_failure_is_reported_and_not_stored(tmp_path):
+    ms = [measure(H.broken, x=1.0), measure(H.square, x=1.0)]
+    n, failures = measure_all(ms, tmp_path, Context(), workers=1)
+    assert n == 1 and len(failures) == 1 and "cannot measure 1.0" in failures[0]
+    with MeasurementStore(tmp_path) as store:
+        assert set(store.get([m.key for m in ms])) == {ms[1].key}
+
+
+def test_an_exclusive_measurement_runs_alone_in_this_process(tmp_path):
+    m = measure(H.where, exclusive=True)
+    assert measure_all([m], tmp_path, Context()) == (1, [])
+    with MeasurementStore(tmp_path) as store:
+        assert store.get([m.key])[m.key][0] == os.getpid()
