@@ -31,6 +31,7 @@ LAYERS = {
     "report": 5,
     "claims": 5,  # runs through the bench; reads landscapes and the auditor
     "playground": 5,  # saves to a bench store, trains with train
+    "search": 5,  # screens with audit, trains through bench's store
     "cli": 6,
 }
 UTILITIES = {"actopt", "actopt._registry", "actopt._numbers", "actopt._resources",

@@ -30,6 +30,7 @@ __all__ = [
     "optim",
     "playground",
     "report",
+    "search",
     "train",
 ]
 _SUBPACKAGES = frozenset(__all__) - {"__version__"}  # audit: a callable package
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # for type checkers and editors, which do not run __getattr__
         optim,
         playground,
         report,
+        search,
         train,
     )
 

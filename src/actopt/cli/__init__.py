@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import _audit, _bench, _catalogs, _claims, _landscape, _playground, _train
+from . import _audit, _bench, _catalogs, _claims, _landscape, _playground, _search, _train
 from ._common import Parser, UsageError, parse_params, parse_value, print_error
 
 __all__ = ["build_parser", "main", "parse_params", "parse_value"]
@@ -28,7 +28,7 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (_bench, _catalogs, _train, _audit, _landscape, _playground, _claims):
+    for module in (_bench, _catalogs, _train, _audit, _landscape, _playground, _claims, _search):
         module.add_parsers(sub)
     return parser
 

@@ -1,0 +1,148 @@
+"""``OUT/search.html``: the leaderboard, the best functions and their derivatives, accuracy
+against backprop cost (Pareto front), and best-so-far curves of every strategy run in OUT.
+One self-contained page, figures inlined as PNG, like the bench report."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..activations import from_formula
+from ._search import SearchResult
+
+__all__ = ["leaderboard", "read_results", "write_search_report"]
+
+_CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
+table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px}
+th{background:#f3f3f3}code{font-size:12px}img{max-width:100%;border:1px solid #eee}"""
+
+
+def read_results(out: str | Path) -> list[SearchResult]:
+    """Every strategy's log in ``out`` (``search-<strategy>.json``)."""
+    return [SearchResult.read(p) for p in sorted(Path(out).glob("search-*.json"))]
+
+
+def leaderboard(results: list[SearchResult], k: int = 10) -> list[dict[str, Any]]:
+    """The ``k`` best trained functions over all strategies (one row per fingerprint), each
+    with ``found_by``."""
+    best: dict[str, dict[str, Any]] = {}
+    for r in results:
+        for e in r.trained():
+            row = best.setdefault(e["fp"], {**e, "found_by": []})
+            if r.strategy not in row["found_by"]:
+                row["found_by"].append(r.strategy)
+    return sorted(best.values(), key=lambda e: -e["score"]["mean"])[:k]
+
+
+def _png(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def _functions(board: list[dict[str, Any]]):
+    import matplotlib.pyplot as plt
+
+    fig, (ax_f, ax_g) = plt.subplots(1, 2, figsize=(11, 4))
+    x = torch.linspace(-5, 5, 401, dtype=torch.float64)
+    for rank, e in enumerate(board[:6], 1):
+        s = from_formula(e["formula"])
+        with torch.no_grad():
+            ax_f.plot(x, s.forward(x), label=f"#{rank}")
+            ax_g.plot(x, s.derivative(x), label=f"#{rank}")
+    with torch.no_grad():
+        for ax, y in (
+            (ax_f, x * torch.sigmoid(x)),
+            (ax_g, torch.sigmoid(x) * (1 + x * (1 - torch.sigmoid(x)))),
+        ):
+            ax.plot(x, y, "k--", lw=1, label="swish")
+    ax_f.set(title="f(x), the best functions", ylim=(-3, 5))
+    ax_g.set(title="f'(x)", ylim=(-2, 3))
+    ax_f.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _pareto(results: list[SearchResult]):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    points = [(e["cost"], e["score"]["mean"]) for r in results for e in r.trained()]
+    if points:
+        ax.scatter(*zip(*points, strict=True), s=10, alpha=0.5, label="trained")
+        front, best = [], -1.0
+        for cost, acc in sorted(points):
+            if acc > best:
+                front.append((cost, acc))
+                best = acc
+        ax.step(*zip(*front, strict=True), where="post", color="C3", label="Pareto front")
+    ax.set(xlabel="backprop cost (nodes in f'(x))", ylabel="validation accuracy (mean of seeds)",
+           xscale="log", title="accuracy vs backprop cost")  # fmt: skip
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def _curves(results: list[SearchResult]):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for r in results:
+        curve = r.curve()
+        ax.plot(range(1, len(curve) + 1), curve, label=f"{r.strategy} (seed {r.seed})")
+    ax.set(xlabel="candidates trained", ylabel="best validation accuracy so far",
+           title="search curves")  # fmt: skip
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def _table(board: list[dict[str, Any]]) -> str:
+    head = ("<tr><th>#</th><th>f(x)</th><th>LaTeX</th><th>val acc [95% CI]</th><th>test acc</th>"
+            "<th>cost</th><th>to swish</th><th>found by</th></tr>")  # fmt: skip
+    rows = []
+    for i, e in enumerate(board, 1):
+        s = e["score"]
+        sw = e["swish"]
+        rows.append(
+            f"<tr><td>{i}</td><td><code>{html.escape(e['text'])}</code></td>"
+            f"<td><code>{html.escape(e['latex'])}</code></td>"
+            f"<td>{s['mean']:.3f} [{s['lo']:.3f}, {s['hi']:.3f}]</td><td>{s['test']:.3f}</td>"
+            f"<td>{e['cost']}</td><td>{sw['distance']:.3g} (β={sw['beta']:.2f})</td>"
+            f"<td>{', '.join(e['found_by'])}</td></tr>"
+        )
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def write_search_report(out: str | Path) -> Path:
+    """Write ``out/search.html`` from the search logs in ``out``; returns its path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    out = Path(out)
+    results = read_results(out)
+    if not results:
+        raise FileNotFoundError(f"no search logs (search-*.json) in {out}: run actopt search")
+    board = leaderboard(results)
+    figures = [_functions(board), _pareto(results), _curves(results)] if board else []
+    imgs = "".join(f'<figure><img src="data:image/png;base64,{_png(f)}"></figure>' for f in figures)
+    counts = "".join(
+        f"<li>{html.escape(r.strategy)} (seed {r.seed}): {r.counts()} in "
+        f"{r.wall_s / 60:.1f} min</li>"
+        for r in results
+    )
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>actopt search</title>
+<style>{_CSS}</style></head><body><h1>actopt activation search</h1><ul>{counts}</ul>
+<h2>Leaderboard</h2>{_table(board)}<p>cost: nodes in f'(x); to swish: max |f − x·σ(βx)| on
+[−5, 5] at the best β.</p><h2>Figures</h2>{imgs}</body></html>"""
+    path = out / "search.html"
+    path.write_text(page, encoding="utf-8")
+    return path
