@@ -33,10 +33,6 @@ TINY_BENCH = ["bench", "--data", "moons", "--act", "relu", "--seeds", "1", "--ep
 TIME_LIMIT = 120  # seconds a separate-process row may take (import, parse, one error line)
 CUDA = torch.cuda.is_available()
 _PY_HINT = re.compile(r"actopt\.[\w.]+\(\)")  # "see actopt.optim.names()": not for CLI users
-# the bench engineer's issue (#14): rows of bench/report/export they fix (the lead flips them)
-BENCH = pytest.mark.xfail(strict=True, reason="#14 owns bench/report/export output and store")
-# those that today start a real bench (into the current folder, or 100,000 workers): not run
-BENCH_NOT_RUN = pytest.mark.xfail(strict=True, run=False, reason="#14 owns: today it runs")
 
 
 def row(klass: str, *argv: str, marks=(), process: bool = False, literal: str = "", id="",
@@ -60,8 +56,8 @@ ROWS = [
     row("out-is-file", "landscape", "quadratic", "--json", "{dir}"),
     row("out-is-file", "activations", "--json", "{dir}"),
     row("out-is-file", "optimizers", "--json", "{dir}"),
-    row("out-is-file", *TINY_BENCH, "--out", "{file}", marks=BENCH),
-    row("out-is-file", "export", "{store}", "--csv", "{dir}", marks=BENCH),
+    row("out-is-file", *TINY_BENCH, "--out", "{file}"),
+    row("out-is-file", "export", "{store}", "--csv", "{dir}"),
     row("out-is-file", "playground", "--no-browser", "--port", "0", "--store", "{file}",
         process=True),
     # -- an output path under a folder nobody may write in --------------------------------------
@@ -72,8 +68,8 @@ ROWS = [
     row("out-read-only", "landscape", "quadratic", "--out", "{ro}/plots", "--no-gif"),
     row("out-read-only", "landscape", "quadratic", "--json", "{ro}/l.json"),
     row("out-read-only", "activations", "--json", "{ro}/a.json"),
-    row("out-read-only", *TINY_BENCH, "--out", "{ro}/bench", marks=BENCH),
-    row("out-read-only", "export", "{store}", "--csv", "{ro}/runs.csv", marks=BENCH),
+    row("out-read-only", *TINY_BENCH, "--out", "{ro}/bench"),
+    row("out-read-only", "export", "{store}", "--csv", "{ro}/runs.csv"),
     # -- an output path inside a folder that does not exist -------------------------------------
     row("out-missing-folder", *TINY_TRAIN, "--json", "{missing}/run.json"),
     row("out-missing-folder", "gallery", "relu", "--out", "{missing}/gallery"),
@@ -82,13 +78,13 @@ ROWS = [
     row("out-missing-folder", "landscape", "quadratic", "--out", "{missing}/p", "--no-gif"),
     row("out-missing-folder", "landscape", "quadratic", "--json", "{missing}/l.json"),
     row("out-missing-folder", "optimizers", "--json", "{missing}/o.json"),
-    row("out-missing-folder", "export", "{store}", "--csv", "{missing}/runs.csv", marks=BENCH),
+    row("out-missing-folder", "export", "{store}", "--csv", "{missing}/runs.csv"),
     # -- an empty output path ---------------------------------------------------------------------
     row("out-empty", *TINY_TRAIN, "--json", ""),
     row("out-empty", "gallery", "relu", "--out", ""),
     row("out-empty", "audit", "relu", "--plot", ""),
     row("out-empty", "landscape", "quadratic", "--out", ""),
-    row("out-empty", *TINY_BENCH, "--out", "", marks=BENCH_NOT_RUN),
+    row("out-empty", *TINY_BENCH, "--out", ""),
     # -- a device this machine does not have ------------------------------------------------------
     *(
         row("device", *TINY_TRAIN, "--device", d, marks=pytest.mark.skipif(CUDA, reason="CUDA"))
@@ -195,7 +191,7 @@ ROWS = [
     row("resources", "landscape", "quadratic", "--steps", "100000000", "--tune"),
     row("resources", "gallery", *(f"x+{i}" for i in range(1001)), "--out", "{tmp}/g",
         id="resources:gallery 1001 formulas"),
-    row("resources", *TINY_BENCH, "--workers", "100000", "--out", "{tmp}/b", marks=BENCH_NOT_RUN,
+    row("resources", *TINY_BENCH, "--workers", "100000", "--out", "{tmp}/b",
         process=True),
     # -- formulas that hung or crashed: a separate process under a time limit ---------------------
     row("hang", "audit", "x**9**9**9", process=True),

@@ -13,6 +13,7 @@ from ._common import (
     UsageError,
     add_command,
     err,
+    output_dir,
     parse_value,
     print_error,
     split_top_level,
@@ -48,8 +49,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     grid = _grid(args)
     _report_cli.folder(args.out, "--out")
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers: at least 1, got {args.workers}")
+    if args.workers is not None:
+        from actopt._resources import check_workers
+
+        try:
+            check_workers(args.workers, allow_large=args.allow_large)
+        except ValueError as e:
+            raise UsageError(f"--workers: {e}") from None
     bar = Progress(
         TextColumn("bench"), BarColumn(), MofNCompleteColumn(),
         TextColumn("[red]{task.fields[failed]} failed[/]"), TimeRemainingColumn(),
@@ -124,8 +130,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
       help="first pick each (act, opt) lr on the validation split (5-point grid)")  # fmt: skip
     a("--target-acc", type=float, help="accuracy for the convergence-speed columns")
     a("--baseline", help="config to compare against, e.g. relu/adam")
-    a("--out", default="bench-out", help="results folder (default bench-out)")
+    a("--out", default="bench-out", type=output_dir, help="results folder (default bench-out)")
     a("--workers", type=int, help="parallel runs (default: one per core)")
+    a("--allow-large", action="store_true",
+      help="allow more worker processes than half the machine's memory holds")  # fmt: skip
     a("--backend", choices=["local", "ray"], default="local")
     a("--address", help="Ray cluster address (with --backend ray)")
     a("--data-dir", help="where mnist/ and fashion-mnist/ live")
