@@ -137,6 +137,10 @@ ROWS = [
     row("unknown-name", "bench", "--opt", "adamm"),
     row("unknown-name", "report", "{missing}"),
     row("unknown-name", "export", "{missing}"),
+    row("unknown-name", "compare", "{missing}", "{store}"),
+    row("unknown-name", "claims", "--only", "no-such-claim", "--out", "{tmp}/c"),
+    row("bad-value", "search", "--budget", "0", "--out", "{tmp}/s"),
+    row("bad-value", "search", "--seeds", "0", "--out", "{tmp}/s"),
     row("unknown-name", "train", "--bogus"),
     row("unknown-name", "frobnicate"),
     # -- bad K=V pairs and unknown keys -----------------------------------------------------------

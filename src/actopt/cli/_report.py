@@ -182,9 +182,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = add_command(
         sub, "export", help="every run of a bench as CSV, Parquet or TensorBoard logs",
         description="One row per run, one column per spec field and final metric. Without "
-        "--csv/--parquet/--tensorboard, CSV goes to stdout.",
+        "--csv/--parquet/--tensorboard, CSV goes to stdout. Then: tensorboard --logdir LOGDIR.",
         examples=["actopt export bench-out --csv runs.csv", "actopt export bench-out | head",
-                  "actopt export bench-out --tensorboard tb && tensorboard --logdir tb"],
+                  "actopt export bench-out --tensorboard tb"],
     )  # fmt: skip
     p.add_argument("out", help="a bench results folder")
     p.add_argument("--csv", metavar="PATH")

@@ -28,17 +28,20 @@ def cmd_search(args: argparse.Namespace) -> int:
     task = bar.add_task("search", total=budget, line="")
 
     def on_progress(c: dict) -> None:
+        bar.start()  # on the first report: a refused option is one error line, with no bar
         line = (f"proposed {c['proposed']} · pruned {c['pruned']} · duplicate "
                 f"{c['duplicate']} · trained {c['trained']} · best {c['best']:.3f}")  # fmt: skip
         bar.update(task, completed=c["trained"], line=line)
 
     try:
-        with bar:
+        try:
             result = search(
                 args.out, strategy=args.strategy, budget=budget, minutes=args.minutes,
                 seeds=args.seeds, seed=args.seed, batch=args.batch, backend=args.backend,
                 workers=args.workers, on_progress=on_progress, **child,
             )  # fmt: skip
+        finally:
+            bar.stop()
     except ValueError as e:
         raise UsageError(str(e)) from None
     except BenchError as e:
