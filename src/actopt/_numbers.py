@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["FLOAT32_MAX", "as_finite", "shown"]
+__all__ = ["FLOAT32_MAX", "as_finite", "parse_plain", "shown"]
 
 FLOAT32_MAX = 3.4028234663852886e38  # the largest float32: what a float32 model can hold
 
@@ -39,3 +39,21 @@ def shown(value: Any) -> str:
         return text
     kind = "digits" if isinstance(value, int) and not isinstance(value, bool) else "characters"
     return f"{text[:12]}… ({len(text)} {kind})"
+
+
+def parse_plain(text: str) -> Any:
+    """A value typed as text (a flag, a ``key=value`` pair) as bool, int, float or str: parsed,
+    never evaluated. The one reading shared by the command line and the bench's grid strings.
+
+    >>> parse_plain("true"), parse_plain("3"), parse_plain("1e-3"), parse_plain("adam")
+    (True, 3, 0.001, 'adam')
+    """
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text

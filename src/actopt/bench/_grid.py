@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._numbers import parse_plain
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # the same parser, as a package, before Python 3.11
@@ -255,19 +257,8 @@ def _opt_entry(text: str) -> dict[str, Any]:
         key, eq, value = pair.partition("=")
         if not eq or not key.strip():
             raise ValueError(f"opt: expected key=value in {text!r}, got {pair!r}")
-        entry[key.strip()] = _plain_value(value.strip())
+        entry[key.strip()] = parse_plain(value.strip())
     return entry
-
-
-def _plain_value(text: str) -> Any:
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
 
 
 def _configs(d: dict[str, Any]) -> tuple[tuple[RunSpec, ...], dict[str, str]]:

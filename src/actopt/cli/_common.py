@@ -15,6 +15,8 @@ from typing import Any, NoReturn
 from rich.console import Console
 from rich.markup import escape
 
+from .._numbers import parse_plain
+
 __all__ = [
     "Formatter",
     "Parser",
@@ -94,17 +96,7 @@ def add_command(
                           formatter_class=Formatter)  # fmt: skip
 
 
-def parse_value(text: str) -> Any:
-    """A command-line value as bool, int, float or str: parsed, never evaluated."""
-    low = text.strip().lower()
-    if low in ("true", "false"):
-        return low == "true"
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
+parse_value = parse_plain  # the CLI's name for it (exported by actopt.cli)
 
 
 def parse_params(pairs: Sequence[str]) -> dict[str, Any]:
