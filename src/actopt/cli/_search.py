@@ -41,7 +41,8 @@ def cmd_search(args: argparse.Namespace) -> int:
                 workers=args.workers, on_progress=on_progress, **child,
             )  # fmt: skip
         finally:
-            bar.stop()
+            if bar.live.is_started:  # stopping a bar never shown would print a blank line
+                bar.stop()
     except ValueError as e:
         raise UsageError(str(e)) from None
     except BenchError as e:

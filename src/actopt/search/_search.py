@@ -110,10 +110,11 @@ def search(
     ``child`` overrides the child network (``actopt.search.CHILD``)."""
     if budget is None and minutes is None:
         raise ValueError("give a budget (candidates to train) or minutes")
-    if (budget is not None and budget < 1) or (minutes is not None and minutes <= 0):
-        raise ValueError("budget and minutes must be positive")
-    if seeds < 1 or batch < 1:
-        raise ValueError("seeds and batch must be at least 1")
+    if minutes is not None and minutes <= 0:
+        raise ValueError(f"minutes must be above 0, got {minutes}")
+    for name, value in (("budget", budget), ("seeds", seeds), ("batch", batch)):
+        if value is not None and value < 1:
+            raise ValueError(f"{name} must be at least 1, got {value}")
     Path(out).mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     deadline = t0 + minutes * 60 if minutes is not None else float("inf")
