@@ -137,3 +137,45 @@ def test_overflow_safe_keeps_what_is_really_infinite_or_undefined():
     assert torch.isnan(overflow_safe(from_formula("log(x)")).forward(x)[0])
     relu = A.spec("relu")
     assert overflow_safe(relu) is relu  # the catalog is written stably by hand
+
+
+# forms the activation search writes that sympy differentiated into re(...), im(...), ITE(...)
+# and Derivative(sign(...)) (it could not tell that σ and softplus of a real are real)
+# (σ and softplus are now known real; a piecewise still is not: its re(...) is compiled)
+REAL_GAPS = [
+    ("max(sign(tanh(x)*sigmoid(x))*log(abs(tanh(x)*sigmoid(x)) + sqrt((tanh(x)*sigmoid(x))**2"
+     " + 1)), 0.75)", True),
+    ("abs(softplus(x) - 1)*x", True),
+    ("exp(-0.75*abs(piecewise(abs(piecewise(abs(x) < 0.0001, 1 - x**2/6, sin(x)/x)*exp(x))"
+     " < 0.0001, 1, sin(piecewise(abs(x) < 0.0001, 1 - x**2/6, sin(x)/x)*exp(x))) - sin(x)))",
+     False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text, real", REAL_GAPS)
+def test_formulas_with_real_parts_and_nested_conditions_compile_and_match_autograd(text, real):
+    s = from_formula(text)
+    assert "Derivative" not in s.text_grad
+    assert real == ("re(" not in s.text_grad)
+    x = torch.linspace(-4.97, 5.03, 301, dtype=torch.float64, requires_grad=True)
+    (auto,) = torch.autograd.grad(s.forward(x).sum(), x)
+    torch.testing.assert_close(s.derivative(x.detach()), auto, rtol=1e-6, atol=1e-8)
+
+
+def test_re_im_ite_and_logic_compile_to_their_real_values():
+    import sympy as sp
+
+    from actopt.activations._compile import compile_expr
+
+    env = {"x": torch.tensor([-2.0, -0.5, 0.5, 2.0], dtype=torch.float64)}
+    e = sp.Symbol("x")  # not declared real: sympy keeps re and im
+    cases = {
+        sp.re(e): env["x"],
+        sp.im(sp.sin(e)): torch.zeros(4, dtype=torch.float64),
+        sp.ITE(e > 0, e > 1, e < -1): torch.tensor([True, False, False, True]),
+        sp.And(e > -1, e < 1): torch.tensor([False, True, True, False]),
+        sp.Or(e < -1, e > 1): torch.tensor([True, False, False, True]),
+        sp.Not(e > 0): torch.tensor([True, True, False, False]),
+    }
+    for expr, want in cases.items():
+        torch.testing.assert_close(compile_expr(expr)(env), want, msg=str(expr))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+import torch
 
 from actopt.activations import from_formula
 from actopt.search import (
+    BETA_RANGE,
     Evolution,
     Random,
     Seen,
@@ -36,10 +38,24 @@ def test_different_functions_are_not_duplicates(other):
     assert fingerprint(a) != fingerprint(b)
 
 
-def test_swish_distance_finds_beta():
-    dist, beta = swish_distance(from_formula("x*sigmoid(1.5*x)"))
-    assert dist < 2e-2 and abs(beta - 1.5) < 0.1
-    assert swish_distance(from_formula("tanh(x)"))[0] > 1
+@pytest.mark.parametrize(("formula", "beta"), [("x*sigmoid(x)", 1.0), ("x*sigmoid(2*x)", 2.0),
+                                             ("x*sigmoid(0.37*x)", 0.37)])  # fmt: skip
+def test_swish_distance_is_zero_for_swish_at_its_beta(formula, beta):
+    dist, found = swish_distance(from_formula(formula))
+    assert dist < 1e-6 and found == pytest.approx(beta, abs=1e-4)
+
+
+@pytest.mark.parametrize(("formula", "low"), [("max(x, 0)", 0.1), ("tanh(x)", 1.0),
+                                              ("x*tanh(softplus(x))", 0.05)])  # fmt: skip
+def test_swish_distance_keeps_relu_and_others_away(formula, low):
+    dist, beta = swish_distance(from_formula(formula))
+    assert dist > low and BETA_RANGE[0] <= beta <= BETA_RANGE[1]
+    # the reference: a dense β grid (error between its points < 1e-3), computed separately
+    x = torch.linspace(-5, 5, 1001, dtype=torch.float64)
+    f = from_formula(formula).forward(x)
+    grid = torch.linspace(*BETA_RANGE, 4001, dtype=torch.float64)
+    ref = (f - x * torch.sigmoid(grid[:, None] * x)).abs().amax(dim=1).min()
+    assert ref - 1e-3 <= dist <= ref + 1e-9
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,12 @@ class sigmoid(sp.Function):  # lower-case: the name users type
         s = sigmoid(self.args[0])
         return s * (1 - s)
 
+    def _eval_is_real(self):  # real for real a: sympy then differentiates |σ(a)| without re/im
+        return self.args[0].is_real
+
+    def _eval_evalf(self, prec):  # a number for a number: max(σ(1), x) can be compared
+        return self.rewrite(sp.exp)._eval_evalf(prec)
+
     def _eval_rewrite_as_exp(self, arg, **kwargs):
         return 1 / (1 + sp.exp(-arg))
 
@@ -38,6 +44,12 @@ class softplus(sp.Function):
 
     def fdiff(self, argindex: int = 1):
         return sigmoid(self.args[0])
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_evalf(self, prec):
+        return self.rewrite(sp.exp)._eval_evalf(prec)
 
     def _eval_rewrite_as_exp(self, arg, **kwargs):
         return sp.log(1 + sp.exp(arg))
@@ -110,6 +122,23 @@ def compile_expr(e: sp.Basic) -> Compiled:
     if isinstance(e, (sp.Max, sp.Min)):
         op = torch.maximum if isinstance(e, sp.Max) else torch.minimum
         return lambda env: functools.reduce(op, (_broadcast(a(env), env) for a in args))
+    if isinstance(e, sp.ITE):  # a condition chosen by a condition (nested piecewise)
+        c, a, b = args
+        return lambda env: torch.where(c(env), a(env), b(env))
+    logic = {sp.And: torch.logical_and, sp.Or: torch.logical_or}
+    if e.func in logic:
+        op = logic[e.func]
+        return lambda env: functools.reduce(op, (_broadcast(a(env), env) for a in args))
+    if isinstance(e, sp.Not):
+        (a,) = args
+        return lambda env: torch.logical_not(a(env))
+    # re/im of an expression sympy could not prove real: x is real and every operation of the
+    # grammar is real-valued where it is defined (where not, torch's NaN stands for it)
+    if isinstance(e, sp.re):
+        return args[0]
+    if isinstance(e, sp.im):
+        (a,) = args
+        return lambda env: torch.zeros_like(_broadcast(a(env), env))
     relations = {sp.StrictGreaterThan: torch.gt, sp.GreaterThan: torch.ge,
                  sp.StrictLessThan: torch.lt, sp.LessThan: torch.le}  # fmt: skip
     if e.func in relations:

@@ -18,7 +18,7 @@ from scipy import stats
 from ..bench import Store, run_specs
 from ..train import RunSpec
 
-__all__ = ["CHILD", "ROLE", "Score", "child_spec", "evaluate", "scores"]
+__all__ = ["CHILD", "ROLE", "Score", "child_spec", "evaluate", "scores", "t_interval"]
 
 ROLE = "search"
 # the child network: a 2-hidden-layer MLP of width 64 on MNIST-1D, 300 Adam steps of 128
@@ -46,18 +46,24 @@ def child_spec(formula: str, seed: int, **child: object) -> RunSpec:
     return RunSpec(**{**CHILD, **child}, act=formula, seed=seed)
 
 
+def t_interval(values: Sequence[float]) -> tuple[float, float]:
+    """Student's t 95% interval of the mean of ``values``; NaN bounds under two values."""
+    n = len(values)
+    if n < 2:
+        return math.nan, math.nan
+    mean = sum(values) / n
+    sd = math.sqrt(sum((a - mean) ** 2 for a in values) / (n - 1))
+    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+    return mean - half, mean + half
+
+
 def _score(formula: str, finals: list[tuple[str, dict]]) -> Score:
     accs = [f.get("val_acc", 0.0) if status == "ok" else 0.0 for status, f in finals]
     tests = [f.get("test_acc", 0.0) if status == "ok" else 0.0 for status, f in finals]
     n = len(accs)
-    mean = sum(accs) / n
-    if n > 1:
-        sd = math.sqrt(sum((a - mean) ** 2 for a in accs) / (n - 1))
-        half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
-    else:
-        half = float("nan")
+    lo, hi = t_interval(accs)
     failed = sum(status != "ok" for status, _ in finals)
-    return Score(formula, mean, mean - half, mean + half, sum(tests) / n, accs, failed)
+    return Score(formula, sum(accs) / n, lo, hi, sum(tests) / n, accs, failed)
 
 
 def scores(out: str | Path, specs: Sequence[RunSpec]) -> dict[str, Score]:

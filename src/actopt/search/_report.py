@@ -13,30 +13,15 @@ from typing import Any
 import torch
 
 from ..activations import from_formula
-from ._search import SearchResult
+from ._dedup import BETA_RANGE
+from ._search import SearchResult, leaderboard, read_results
+from ._validate import BASELINES, read_validation
 
-__all__ = ["leaderboard", "read_results", "write_search_report"]
+__all__ = ["validation_html", "write_search_report"]
 
 _CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
 table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px}
 th{background:#f3f3f3}code{font-size:12px}img{max-width:100%;border:1px solid #eee}"""
-
-
-def read_results(out: str | Path) -> list[SearchResult]:
-    """Every strategy's log in ``out`` (``search-<strategy>.json``)."""
-    return [SearchResult.read(p) for p in sorted(Path(out).glob("search-*.json"))]
-
-
-def leaderboard(results: list[SearchResult], k: int = 10) -> list[dict[str, Any]]:
-    """The ``k`` best trained functions over all strategies (one row per fingerprint), each
-    with ``found_by``."""
-    best: dict[str, dict[str, Any]] = {}
-    for r in results:
-        for e in r.trained():
-            row = best.setdefault(e["fp"], {**e, "found_by": []})
-            if r.strategy not in row["found_by"]:
-                row["found_by"].append(r.strategy)
-    return sorted(best.values(), key=lambda e: -e["score"]["mean"])[:k]
 
 
 def _png(fig) -> str:
@@ -122,6 +107,39 @@ def _table(board: list[dict[str, Any]]) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+def _acc(s: dict[str, Any]) -> str:
+    return f"{s['mean']:.3f} [{s['lo']:.3f}, {s['hi']:.3f}] ({s['ok']} ok)"
+
+
+def _vs(v: dict[str, Any]) -> str:
+    """One comparison: the verdict, mean difference and Holm-adjusted p."""
+    if v["verdict"] == "n/a":
+        return f"n/a ({v['test']})"
+    return f"{v['verdict']} ({v['delta']:+.3f}, p_holm={v['p_holm']:.2g})"
+
+
+def validation_html(doc: dict[str, Any] | None) -> str:
+    """The validation's section of the page: the net, then formulas and baselines side by side."""
+    if doc is None:
+        return ""
+    net = html.escape(", ".join(f"{k}={v}" for k, v in doc["net"].items() if v not in (None, {})))
+    head = "".join(f"<th>vs {b}</th>" for b in BASELINES)
+    rows = [
+        f"<tr><td>{b}</td><td></td><td>{_acc(s)}</td><td colspan={len(BASELINES)}>baseline</td>"
+        f"</tr>"
+        for b, s in doc["baselines"].items()
+    ]
+    for r in doc["rows"]:
+        cells = "".join(f"<td>{html.escape(_vs(r['vs'][b]))}</td>" for b in BASELINES)
+        rows.append(f"<tr><td>#{r['search_rank']} <code>{html.escape(r['text'])}</code></td>"
+                    f"<td>{r['search_val']:.3f}</td><td>{_acc(r)}</td>{cells}</tr>")  # fmt: skip
+    return (f"<h2>Validation</h2><p>The top {doc['k']} retrained with {net}, "
+            f"{doc['seeds']} seeds each (the same seeds for every function); paired t-test on "
+            f"test accuracy against each baseline, Holm-adjusted over all comparisons "
+            f"(α = {doc['alpha']}).</p><table><tr><th>function</th><th>search val acc</th>"
+            f"<th>test acc [95% CI]</th>{head}</tr>{''.join(rows)}</table>")  # fmt: skip
+
+
 def write_search_report(out: str | Path) -> Path:
     """Write ``out/search.html`` from the search logs in ``out``; returns its path."""
     import matplotlib
@@ -139,10 +157,12 @@ def write_search_report(out: str | Path) -> Path:
         f"{r.wall_s / 60:.1f} min</li>"
         for r in results
     )
+    validation = validation_html(read_validation(out))
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>actopt search</title>
 <style>{_CSS}</style></head><body><h1>actopt activation search</h1><ul>{counts}</ul>
 <h2>Leaderboard</h2>{_table(board)}<p>cost: nodes in f'(x); to swish: max |f − x·σ(βx)| on
-[−5, 5] at the best β.</p><h2>Figures</h2>{imgs}</body></html>"""
+[−5, 5] at the best β in [{BETA_RANGE[0]:g}, {BETA_RANGE[1]:g}].</p>{validation}
+<h2>Figures</h2>{imgs}</body></html>"""
     path = out / "search.html"
     path.write_text(page, encoding="utf-8")
     return path

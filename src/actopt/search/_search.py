@@ -27,7 +27,7 @@ from ._evaluate import evaluate
 from ._prune import screen
 from ._strategy import make_strategy
 
-__all__ = ["SearchResult", "log_path", "search"]
+__all__ = ["SearchResult", "leaderboard", "log_path", "read_results", "search"]
 
 SWISH_TOL = 1e-2  # "Swish-like": within this of x·σ(βx) on [−5, 5] for some β
 
@@ -82,13 +82,37 @@ class SearchResult:
         return path
 
 
+def read_results(out: str | Path) -> list[SearchResult]:
+    """Every strategy's log in ``out`` (``search-<strategy>.json``)."""
+    return [SearchResult.read(p) for p in sorted(Path(out).glob("search-*.json"))]
+
+
+def leaderboard(results: list[SearchResult], k: int = 10) -> list[dict[str, Any]]:
+    """The ``k`` best trained functions over all strategies (one row per fingerprint), each
+    with ``found_by``."""
+    best: dict[str, dict[str, Any]] = {}
+    for r in results:
+        for e in r.trained():
+            row = best.setdefault(e["fp"], {**e, "found_by": []})
+            if r.strategy not in row["found_by"]:
+                row["found_by"].append(r.strategy)
+    top = sorted(best.values(), key=lambda e: -e["score"]["mean"])[:k]
+    for row in top:  # measured again: a log written under an older rule reads the same
+        row["swish"] = _swish(from_formula(row["formula"]))
+    return top
+
+
+def _swish(spec: Any) -> dict[str, Any]:
+    dist, beta = swish_distance(spec)
+    return {"distance": dist, "beta": beta, "like": dist <= SWISH_TOL}
+
+
 def _trained_entry(entry: dict[str, Any], score: Any) -> None:
     entry["status"] = "trained"
     entry["score"] = score.to_dict()
     spec = from_formula(entry["formula"])
     entry["latex"] = spec.latex
-    dist, beta = swish_distance(spec)
-    entry["swish"] = {"distance": dist, "beta": beta, "like": dist <= SWISH_TOL}
+    entry["swish"] = _swish(spec)
 
 
 def search(
