@@ -58,7 +58,9 @@ def _search(args: argparse.Namespace, budget: int | None) -> Any:
 def _validate(args: argparse.Namespace) -> dict:
     from actopt.search import validate
 
-    net = {"steps": args.validate_steps} if args.validate_steps is not None else {}
+    net: dict = {"steps": args.validate_steps} if args.validate_steps is not None else {}
+    if args.validate_images is not None:
+        net["data_options"] = {"n_train": args.validate_images}
     bar, task = _bar("validate", args.quiet)
 
     def on_start(total: int) -> None:
@@ -196,6 +198,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
       help="train the top K again on Fashion-MNIST, a deeper net, against baselines")  # fmt: skip
     a("--validate-seeds", type=int, default=5, help="seeds per function in --validate (default 5)")
     a("--validate-steps", type=int, help="training steps in --validate (default 3 epochs)")
+    a("--validate-images", type=int, metavar="N",
+      help="train --validate on a seeded subset of N images (default all 60,000)")  # fmt: skip
     a("--data-dir", help="where fashion-mnist/ lives (for --validate)")
     a("--no-download", action="store_true", help="fail instead of downloading missing data")
     add_json(p, "the counts, the leaderboard and the validation")
