@@ -141,6 +141,9 @@ ROWS = [
     row("unknown-name", "claims", "--only", "no-such-claim", "--out", "{tmp}/c"),
     row("bad-value", "search", "--budget", "0", "--out", "{tmp}/s"),
     row("bad-value", "search", "--seeds", "0", "--out", "{tmp}/s"),
+    row("bad-value", "search", "--validate", "0", "--out", "{tmp}/s"),
+    row("bad-value", "search", "--validate", "3", "--validate-seeds", "1", "--out", "{tmp}/s"),
+    row("bad-value", "search", "--validate", "3", "--validate-steps", "0", "--out", "{tmp}/s"),
     row("unknown-name", "train", "--bogus"),
     row("unknown-name", "frobnicate"),
     # -- bad K=V pairs and unknown keys -----------------------------------------------------------

@@ -55,12 +55,18 @@ def _search(args: argparse.Namespace, budget: int | None) -> Any:
         )  # fmt: skip
 
 
-def _validate(args: argparse.Namespace) -> dict:
-    from actopt.search import validate
-
+def _net(args: argparse.Namespace) -> dict:
+    """The validation net's fields the flags change."""
     net: dict = {"steps": args.validate_steps} if args.validate_steps is not None else {}
     if args.validate_images is not None:
         net["data_options"] = {"n_train": args.validate_images}
+    return net
+
+
+def _validate(args: argparse.Namespace) -> dict:
+    from actopt.search import validate
+
+    net = _net(args)
     bar, task = _bar("validate", args.quiet)
 
     def on_start(total: int) -> None:
@@ -126,6 +132,10 @@ def cmd_search(args: argparse.Namespace) -> int:
         r.trained() for r in read_results(args.out))  # fmt: skip
     result, validation = None, None
     try:
+        if args.validate is not None:  # before a search: a bad value fails in a second
+            from actopt.search._validate import check_validation
+
+            check_validation(args.validate, args.validate_seeds, **_net(args))
         if not validate_only:
             result = _search(args, args.budget if searched else 50)
         if args.validate is not None:

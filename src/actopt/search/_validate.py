@@ -27,7 +27,8 @@ from ..train import RunSpec
 from ._evaluate import t_interval
 from ._search import leaderboard, read_results
 
-__all__ = ["BASELINES", "NET", "ROLE", "read_validation", "validate", "validation_path"]
+__all__ = ["BASELINES", "NET", "ROLE", "check_validation", "read_validation", "validate",
+           "validation_path"]  # fmt: skip
 
 ROLE = "search-validate"
 BASELINES = ("relu", "swish", "gelu")
@@ -97,6 +98,18 @@ def _compare(df: pd.DataFrame, board: list[dict], seeds: int) -> dict[str, Any]:
     return {"baselines": baselines, "rows": rows}
 
 
+def check_validation(k: int, seeds: int, **net: Any) -> dict[str, Any]:
+    """The validation net's fields (``NET`` with ``net`` on top), or ``ValueError`` for a bad
+    k, seed count or field: checked before a search that precedes the validation starts."""
+    if k < 1:
+        raise ValueError(f"validate must be at least 1 formula, got {k}")
+    if seeds < 2:
+        raise ValueError(f"validation needs at least 2 seeds for a paired test, got {seeds}")
+    config = {**NET, **net}
+    RunSpec(**config, act=BASELINES[0])  # raises ValueError naming a bad field
+    return config
+
+
 def validate(
     out: str | Path,
     k: int,
@@ -113,15 +126,11 @@ def validate(
     """Train the top ``k`` formulas of the searches in ``out`` and the baselines on ``NET``
     (``net`` overrides its fields: a smaller net in tests) for ``seeds`` seeds, what the store
     lacks; compare, write ``OUT/validation.json`` and return the same document."""
-    if k < 1:
-        raise ValueError(f"validate must be at least 1 formula, got {k}")
-    if seeds < 2:
-        raise ValueError(f"validation needs at least 2 seeds for a paired test, got {seeds}")
+    config = check_validation(k, seeds, **net)
     results = read_results(out)
     if not any(r.trained() for r in results):
         raise ValueError(f"no trained candidates in {out} to validate: run a search first")
     board = [{**e, "rank": i} for i, e in enumerate(leaderboard(results, k), 1)]
-    config = {**NET, **net}
     acts = [e["formula"] for e in board] + list(BASELINES)
     specs = [(a, RunSpec(**config, act=a, seed=s)) for a in acts for s in range(seeds)]
     run_specs([s for _, s in specs], out, role=ROLE, backend=backend, workers=workers,
