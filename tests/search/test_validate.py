@@ -60,7 +60,7 @@ def _holm(ps: list[float]) -> list[float]:
 
 @pytest.mark.slow
 def test_validate_on_an_existing_search_trains_the_top_and_the_baselines(
-    shared_data, tmp_path, capsys
+    shared_data, tmp_path, capsys, monkeypatch
 ):
     out = tmp_path / "s"
     _searched(out)
@@ -100,13 +100,15 @@ def test_validate_on_an_existing_search_trains_the_top_and_the_baselines(
             assert v["verdict"] == ("tie" if v["p_holm"] >= 0.05 else
                                     "better" if v["delta"] > 0 else "worse")  # fmt: skip
     printed = capsys.readouterr().out
-    assert "validation: fashion-mnist, 6×128 MLP, 20 steps, 2 seeds" in printed
+    assert "validation: fashion-mnist, 6×128 MLP, 20 steps on 1000 images, 2 seeds" in printed
     assert "vs swish" in printed and "no new search" in printed
     assert "<h2>Validation</h2>" in (out / "search.html").read_text()
 
-    # again: everything is in the store, nothing trains, the same verdicts
+    # again: everything is in the store, nothing trains (no dataset needed), the same verdicts
     before = _runs(out)
-    assert main([*args, "--json", "-"]) == 0
+    monkeypatch.setenv("ACTOPT_DATA", str(tmp_path / "no-data-here"))
+    i = args.index("--data-dir")
+    assert main([*args[:i], *args[i + 2 :], "--json", "-"]) == 0
     assert _runs(out) == before
     again = json.loads(capsys.readouterr().out)["validation"]
     assert [r["vs"] for r in again["rows"]] == [r["vs"] for r in doc["rows"]]

@@ -100,6 +100,8 @@ def _print_validation(doc: dict) -> None:
 
     net = doc["net"]
     size = f"{net['steps']} steps" if net["steps"] else f"{net['epochs']} epochs"
+    if n_train := (net.get("data_options") or {}).get("n_train"):
+        size += f" on {n_train} images"
     table = Table(title=f"validation: {net['data']}, {net['depth']}×{net['width']} MLP, {size}, "
                   f"{doc['seeds']} seeds; paired t-test, Holm over all comparisons")  # fmt: skip
     for col in ("f(x)", "search val", "test acc [95% CI]", *(f"vs {b}" for b in BASELINES)):

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..bench import ALPHA, Store, holm, run_specs, seed_test
+from ..bench import ALPHA, FINAL_STATUSES, Store, holm, run_specs, seed_test
 from ..train import RunSpec
 from ._evaluate import t_interval
 from ._search import leaderboard, read_results
@@ -133,11 +133,14 @@ def validate(
     board = [{**e, "rank": i} for i, e in enumerate(leaderboard(results, k), 1)]
     acts = [e["formula"] for e in board] + list(BASELINES)
     specs = [(a, RunSpec(**config, act=a, seed=s)) for a in acts for s in range(seeds)]
-    run_specs([s for _, s in specs], out, role=ROLE, backend=backend, workers=workers,
-              data_dir=data_dir, download=download, on_start=on_start,
-              on_done=on_done)  # fmt: skip
     with Store(out) as store:
-        stored = {r["run_id"]: r for r in store.rows(ROLE)}
+        done = {r["run_id"] for r in store.rows(None) if r["status"] in FINAL_STATUSES}
+    if not {s.run_id for _, s in specs} <= done:  # all stored: no dataset needed to read them
+        run_specs([s for _, s in specs], out, role=ROLE, backend=backend, workers=workers,
+                  data_dir=data_dir, download=download, on_start=on_start,
+                  on_done=on_done)  # fmt: skip
+    with Store(out) as store:
+        stored = {r["run_id"]: r for r in store.rows(None)}
     spec_dict = specs[0][1].to_dict()
     shown = {f: spec_dict[f] for f in ("data", "model", "depth", "width", "epochs", "steps",
                                        "batch_size", "opt", "lr", "data_options")}  # fmt: skip
