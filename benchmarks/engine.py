@@ -23,6 +23,7 @@ import math
 import os
 import statistics
 import time
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -193,6 +194,17 @@ def bench_grid(args: argparse.Namespace, console: Console) -> None:
                   f"{3600 / wall:,.0f} trainings/hour")  # fmt: skip
 
 
+def _median_time(fn: Callable[[], object], repeat: int) -> float:
+    """Seconds of one call of ``fn``: the median of ``repeat`` after a warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
 def _grouped(nets: list[nn.Module], x: torch.Tensor, y: torch.Tensor) -> None:
     """The K networks with every convolution as one grouped convolution (``groups=K``)."""
     k = len(nets)
@@ -255,13 +267,7 @@ def bench_strategies(args: argparse.Namespace, console: Console) -> None:
                 if fn is None:
                     row.append("—")
                     continue
-                fn()
-                times = []
-                for _ in range(5):
-                    t0 = time.perf_counter()
-                    fn()
-                    times.append(time.perf_counter() - t0)
-                row.append(f"{statistics.median(times) * 1e3:.1f}")
+                row.append(f"{_median_time(fn, 5) * 1e3:.1f}")
             table.add_row(*row)
     console.print(table)
 
@@ -293,13 +299,7 @@ def bench_roofline(args: argparse.Namespace, console: Console) -> None:
                 for product in products:
                     product()
 
-            step()
-            times = []
-            for _ in range(10):
-                t0 = time.perf_counter()
-                step()
-                times.append(time.perf_counter() - t0)
-            ms = statistics.median(times)
+            ms = _median_time(step, 10)
             peak = sgemm_gflops(repeat=3)
             rate = flops * batch * k / ms / 1e9
             table.add_row(name, str(k), f"{ms * 1e3:.2f}", f"{rate:.1f}", f"{rate / peak:.2f}")
