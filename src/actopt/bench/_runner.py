@@ -4,11 +4,11 @@ The driver owns the store: it plans the runs to train into replica groups (runs 
 only in seed, optimizer hyper-parameters or element-wise activation train as one batched
 computation, ``actopt.train.run_many``), claims every run of a group, hands the group to a
 worker as one task, and writes each run's result in its own transaction when the group comes
-back. A run's claim, row, status and ``on_done`` call are its own, grouped or not. Workers ignore Ctrl-C; the driver's first Ctrl-C stops
-scheduling and marks the runs in flight ``interrupted`` (run again next time), a second one
-exits at once. A kill -9 loses only the runs in flight: their claims go stale and are retaken,
-and the driver's workers die with it (a parent-death signal on Linux, a watchdog on the
-parent's pid everywhere).
+back. A run's claim, row, status and ``on_done`` call are its own, grouped or not. Workers
+ignore Ctrl-C; the driver's first Ctrl-C stops scheduling and marks the runs in flight
+``interrupted`` (run again next time), a second one exits at once. A kill -9 loses only the
+runs in flight: their claims go stale and are retaken, and the driver's workers die with it (a
+parent-death signal on Linux, a watchdog on the parent's pid everywhere).
 
 ``_execute`` is the core: a list of canonical RunSpecs in, results in the store out. Grids,
 tuning and their bookkeeping (``run_grid``, ``_tune``) sit above it.
