@@ -147,12 +147,14 @@ def _plan(specs: list[RunSpec], replicas: int | None, workers: int) -> list[list
     """The groups to train ``specs`` in, each one task: runs of one ``group_key`` together,
     at most ``replicas`` per group, and each key's runs split into ``workers`` near-equal groups.
 
-    The split, by measurement (the default grid, 21 MNIST-1D MLP runs of one key, on 2 cores):
-    two groups of 10–11 with one torch thread each beat one group of 21 with two threads, as
-    the engine's per-step Python work runs on one core while its matmuls are too small to keep
-    two threads busy; and splitting every key (rather than only when there are fewer keys than
-    workers) keeps the workers equally loaded to the end. A group still gets ``replicas`` at
-    most, and the worker's ``run_many`` splits one that would exceed the memory budget."""
+    The split, by measurement (the default grid: 21 MNIST-1D MLP runs of one key, on 2 cores
+    shared with other jobs, load 4–5): two groups of 10 and 11 with one torch thread each took
+    17–28 s, one group of 21 with two threads 159 s. The engine's per-step Python work runs on
+    one core while its matmuls are too small to keep two threads busy, and two threads wait on
+    each other when the cores are shared. Splitting every key (rather than only when there are
+    fewer keys than workers) keeps the workers equally loaded to the end. A group still has
+    ``replicas`` runs at most, and the worker's ``run_many`` splits one past the memory budget.
+    """
     out = []
     for whole in plan_groups(specs):
         cap = min(math.ceil(len(whole) / workers), replicas or len(whole))
