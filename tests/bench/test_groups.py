@@ -25,6 +25,8 @@ from actopt.bench import Store, grid_from_dict, run_grid, run_specs
 from actopt.cli import main
 from actopt.train import RunSpec, group_key, run
 
+pytestmark = pytest.mark.slow
+
 ACC_TOLERANCE = 0.02
 
 # groupable runs (relu, tanh: two seeds each, width 8), a vector activation (softmax) and a
