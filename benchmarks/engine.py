@@ -8,18 +8,22 @@ replica-samples/s is one loop's samples/s, measured right after each group, with
 2048² matrices: other jobs come in bursts, so ratios are taken pair by pair and medians
 reported. GFLOP/s counts a training step's matmul/convolution work (forward, input and weight
 gradients). ``--grid`` times a whole grid through ``run_many`` (evaluation included);
-``--strategies`` times the batched layer forms the engine chose between.
+``--strategies`` times the batched layer forms the engine chose between; ``--roofline`` the
+matmuls of one step alone at the engine's shapes (the most the engine could reach).
 
     ACTOPT_DATA=../shared/datasets python benchmarks/engine.py [--repeat 5] [--grid] [--strategies]
+        [--roofline]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import os
 import statistics
 import time
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -190,6 +194,17 @@ def bench_grid(args: argparse.Namespace, console: Console) -> None:
                   f"{3600 / wall:,.0f} trainings/hour")  # fmt: skip
 
 
+def _median_time(fn: Callable[[], object], repeat: int) -> float:
+    """Seconds of one call of ``fn``: the median of ``repeat`` after a warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
 def _grouped(nets: list[nn.Module], x: torch.Tensor, y: torch.Tensor) -> None:
     """The K networks with every convolution as one grouped convolution (``groups=K``)."""
     k = len(nets)
@@ -252,14 +267,42 @@ def bench_strategies(args: argparse.Namespace, console: Console) -> None:
                 if fn is None:
                     row.append("—")
                     continue
-                fn()
-                times = []
-                for _ in range(5):
-                    t0 = time.perf_counter()
-                    fn()
-                    times.append(time.perf_counter() - t0)
-                row.append(f"{statistics.median(times) * 1e3:.1f}")
+                row.append(f"{_median_time(fn, 5) * 1e3:.1f}")
             table.add_row(*row)
+    console.print(table)
+
+
+def bench_roofline(args: argparse.Namespace, console: Console) -> None:
+    """The matmuls of one MLP training step alone, at the engine's shapes (forward ``baddbmm``,
+    input and weight gradients as autograd takes them), against SGEMM 2048²: the most the
+    engine could reach at these shapes if nothing else took time."""
+    table = Table(title=f"matmuls of one training step alone, engine's shapes · {args.threads} "
+                  "threads · median of 10")  # fmt: skip
+    for col in ("workload", "K", "ms", "GFLOP/s", "÷ SGEMM"):
+        table.add_column(col, justify="left" if col == "workload" else "right")
+    for name in ("mnist1d-mlp", "mnist-mlp"):
+        spec = WORKLOADS[name][0]
+        shape, batch = ((1, 40) if spec.data == "mnist1d" else (1, 28, 28)), int(spec.batch_size)
+        dims = [math.prod(shape), 256, 256, 10]
+        flops = step_flops(plain_net(spec, shape), shape)
+        for k in (1, 4, 10, 32):
+            products = []
+            for i, (n_in, n_out) in enumerate(itertools.pairwise(dims)):
+                h, w = torch.randn(k, batch, n_in), torch.randn(k, n_in, n_out)
+                b, g = torch.randn(k, 1, n_out), torch.randn(k, batch, n_out)
+                products.append(lambda b=b, h=h, w=w: torch.baddbmm(b, h, w))
+                if i:  # the input's gradient is not needed
+                    products.append(lambda g=g, w=w: torch.bmm(g, w.transpose(1, 2)))
+                products.append(lambda h=h, g=g: torch.bmm(h.transpose(1, 2), g))
+
+            def step(products=products) -> None:
+                for product in products:
+                    product()
+
+            ms = _median_time(step, 10)
+            peak = sgemm_gflops(repeat=3)
+            rate = flops * batch * k / ms / 1e9
+            table.add_row(name, str(k), f"{ms * 1e3:.2f}", f"{rate:.1f}", f"{rate / peak:.2f}")
     console.print(table)
 
 
@@ -270,6 +313,7 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(WORKLOADS), help="workloads, comma-separated")
     parser.add_argument("--grid", action="store_true", help="also the grid throughput")
     parser.add_argument("--strategies", action="store_true", help="also the layer forms")
+    parser.add_argument("--roofline", action="store_true", help="also the matmuls alone")
     args = parser.parse_args()
     args.only = args.only.split(",")
     torch.set_num_threads(args.threads)
@@ -277,6 +321,8 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     if args.strategies:
         bench_strategies(args, console)
+    if args.roofline:
+        bench_roofline(args, console)
     if any(name in WORKLOADS for name in args.only):
         bench_workloads(args, console)
     if args.grid:

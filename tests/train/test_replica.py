@@ -23,6 +23,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+import actopt.activations as A
 import actopt.data as D
 import actopt.optim as O
 from actopt.train import (
@@ -37,6 +38,7 @@ from actopt.train import (
 )
 from actopt.train._loop import build_model, make_optimizer
 from actopt.train._replica import _Group
+from actopt.train._replica_layers import ROWS, ReplicaActivation
 
 ACC_TOLERANCE = 0.02
 LR = {"sgd": 0.05, "momentum": 0.02, "nag": 0.02, "adadelta": 1.0, "lion": 3e-4}
@@ -378,3 +380,29 @@ def test_the_fused_kernel_and_the_rule_on_stacked_tensors_agree(mnist1d):
     stacked = run_group(specs, dataset=mnist1d, fused=False)
     for a, b in zip(fused, stacked, strict=True):
         assert a.final["train_loss"] == pytest.approx(b.final["train_loss"], rel=1e-4)
+
+
+@pytest.mark.parametrize("name", A.names())
+def test_an_activation_in_place_on_a_fresh_output_is_the_same_function(name):
+    """``fresh=True`` (a weighted layer's new output) lets an activation with an in-place
+    kernel overwrite its input: the same values, the same input gradient, and no new tensor.
+    Gradients to float64 rounding: torch's in-place ELU family takes f' from the output
+    (y + α where x < 0), which rounds differently from f' of the input (~1e-16)."""
+    solos = [A.get(name) for _ in range(2)]
+    if any(True for _ in solos[0].parameters()):
+        pytest.skip("a learnable activation runs on its stacked values, never in place")
+    act = ReplicaActivation(solos, [name, name])
+    leaf = torch.randn(2, 5, 7, dtype=torch.float64) * 3
+    g = torch.randn(2, 5, 7, dtype=torch.float64)
+    results = []
+    for fresh in (False, True):
+        x = leaf.clone().requires_grad_(True)
+        h = x * 1.0  # a layer's output: not a leaf, read by nothing else
+        torch.manual_seed(0)  # RReLU draws its training slopes
+        y = act(h, ROWS, fresh=fresh)
+        y.backward(g)
+        results.append((y.detach(), x.grad, y.data_ptr() == h.data_ptr()))
+    (y0, g0, _), (y1, g1, shared) = results
+    torch.testing.assert_close(y1, y0, rtol=0, atol=0, equal_nan=True)
+    torch.testing.assert_close(g1, g0, rtol=1e-12, atol=1e-15, equal_nan=True)
+    assert shared == (name in act.in_place)

@@ -203,9 +203,19 @@ def launch(
             sub = [[b[i] for i in idx] for b in buffers]
             launch(rule, sub, [[s[i] for i in idx] for s in per_tensor], scalars, flags)
         return
+    numels, pointers, _alive = _pointers(buffers)
+    _call(rule, dtype, numels, pointers, [x for column in per_tensor for x in column], scalars,
+          flags)  # fmt: skip
+
+
+def _pointers(buffers: list[list[Tensor]]) -> tuple[list[int], list[int], list[Tensor]]:
+    """Each tensor's element count, and the data pointers of every buffer (buffer-major), after
+    checking the layout; the third item keeps alive the contiguous copies of gradients made."""
+    params = buffers[0]
+    dtype = params[0].dtype
     check_tensors(params)
     numels = [p.numel() for p in params]
-    # a gradient is only read, so a contiguous copy will do (kept alive in this list)
+    # a gradient is only read, so a contiguous copy will do (kept alive by the caller)
     grads = [g if g.is_contiguous() else g.contiguous() for g in buffers[1]]
     pointers = [p.data_ptr() for p in params]
     for k, tensors in enumerate([grads, *buffers[2:]], start=1):
@@ -216,9 +226,13 @@ def launch(
                     f"{tuple(t.shape)} {t.dtype} tensor{'' if t.is_contiguous() else ' (strided)'}"
                 )
         pointers += [t.data_ptr() for t in tensors]
-    slots = [x for column in per_tensor for x in column]
+    return numels, pointers, grads
+
+
+def _call(rule: str, dtype: torch.dtype, numels: list[int], pointers: list[int],
+          slots: list[float], scalars: tuple[float, ...], flags: int) -> None:  # fmt: skip
     getattr(library(), f"{rule}_{DTYPES[dtype]}")(
-        len(params),
+        len(numels),
         (ctypes.c_void_p * len(pointers))(*pointers),
         (ctypes.c_int64 * len(numels))(*numels),
         (ctypes.c_double * len(slots))(*slots),
@@ -231,19 +245,33 @@ def launch(
 def _launch_replicas(
     rule: str, buffers: list[list[Tensor]], per_tensor: list[list], scalars: tuple, flags: int
 ) -> None:
-    """``launch`` once per replica on the replica slices ``t[k]`` of stacked tensors."""
-    replicas = buffers[0][0].shape[0]
+    """``launch`` once per replica on the replica slices ``t[k]`` of stacked tensors. The
+    layout is checked once, on the stacked tensors: replica k's slice of a contiguous tensor
+    starts ``k`` slice lengths after its first element (a check and 4·P slices per replica
+    took as long as the update itself at K = 10)."""
+    params = buffers[0]
+    replicas, dtype = params[0].shape[0], params[0].dtype
 
     def column(v):  # one value per replica
         return v.tolist() if isinstance(v, Tensor) else [v] * replicas
 
     per_tensor_k = [[column(v) for v in col] for col in per_tensor]
     scalars_k = [column(v) for v in scalars]
+    if any(p.dtype != dtype for p in params):  # mixed precision: slice by slice
+        for k in range(replicas):
+            launch(
+                rule,
+                [[t[k] for t in tensors] for tensors in buffers],
+                [[v[k] for v in col] for col in per_tensor_k],
+                tuple(v[k] for v in scalars_k),
+                flags,
+            )
+        return
+    numels, pointers, _alive = _pointers(buffers)
+    lengths = [n // replicas for n in numels]
+    steps = [n * params[0].element_size() for n in lengths] * len(buffers)  # bytes per replica
     for k in range(replicas):
-        launch(
-            rule,
-            [[t[k] for t in tensors] for tensors in buffers],
-            [[v[k] for v in col] for col in per_tensor_k],
-            tuple(v[k] for v in scalars_k),
-            flags,
-        )
+        _call(
+            rule, dtype, lengths, [p + k * b for p, b in zip(pointers, steps, strict=True)],
+            [v[k] for col in per_tensor_k for v in col], tuple(v[k] for v in scalars_k), flags,
+        )  # fmt: skip

@@ -317,7 +317,7 @@ class _Group:
             perms = self.orders()
             for i in range(steps_now):
                 idx = perms[:, i * self.batch : (i + 1) * self.batch]
-                xb, yb = model.gather(x, idx), y[idx]
+                xb, yb = model.gather(x, idx), y.index_select(0, idx.reshape(-1)).view(idx.shape)
                 if self.scheduled:
                     self._set_scheduled(step)
                 opt.zero_grad(set_to_none=True)

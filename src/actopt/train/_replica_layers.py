@@ -31,6 +31,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.func import functional_call
 
+from ..activations import Activation
+
 __all__ = [
     "PLANES",
     "ROWS",
@@ -298,6 +300,11 @@ class ReplicaActivation(nn.Module):
         self.modules_by_key: dict[Hashable, nn.Module] = {}
         for key, m in zip(self.keys, solos, strict=True):
             self.modules_by_key.setdefault(key, m)
+        # the same function computed in place, for an input nothing else needs (forward(fresh=))
+        self.in_place: dict[Hashable, nn.Module] = {}
+        for key, m in self.modules_by_key.items():
+            if isinstance(m, Activation) and (twin := Activation(m.spec, inplace=True)).inplace:
+                self.in_place[key] = twin
         self.trained = list(trained)
         self.stacked = nn.ParameterList(
             [_stack([dict(m.named_parameters())[n] for m in solos]) for n in self.trained]
@@ -331,11 +338,20 @@ class ReplicaActivation(nn.Module):
         values = {n: p[k] for n, p in zip(self.trained, self.stacked, strict=True)}
         return functional_call(module, values, (x,))
 
-    def forward(self, x: Tensor, layout: str) -> Tensor:
+    def forward(self, x: Tensor, layout: str, fresh: bool = False) -> Tensor:
+        """``fresh``: x is a layer's new output that its own backward does not read, so an
+        activation with an in-place kernel may overwrite it (one tensor less to allocate and
+        write per layer; the values and gradients are the same)."""
         if self.trained:
             return self._learnable(x, layout)
         if len(self.groups) == 1:
-            return self.modules_by_key[self.groups[0][0]](x)
+            key = self.groups[0][0]
+            module = self.modules_by_key[key]
+            if fresh and key in self.in_place:
+                twin = self.in_place[key]
+                twin.training = module.training  # neither is registered: mirror the solo one
+                return twin(x)
+            return module(x)
         parts = []
         for key, idx in self.groups:  # replica dim 0 in every layout
             if self.contiguous:

@@ -123,12 +123,14 @@ class ReplicaModel(nn.Module):
     # -- data --------------------------------------------------------------------------------
 
     def gather(self, x: Tensor, idx: Tensor) -> Tensor:
-        """The training batch, replica k's examples ``x[idx[k]]``, in the first layer's layout."""
+        """The training batch, replica k's examples ``x[idx[k]]``, in the first layer's layout:
+        every replica's rows in one ``index_select`` (half the time of indexing by ``[K, B]``)."""
+        rows = x.index_select(0, idx.reshape(-1)).view(*idx.shape, *x.shape[1:])
         if self.input_layout == ROWS:
-            return x.flatten(1)[idx]  # [K, B, F]
+            return rows.flatten(2)  # [K, B, F]
         if self.input_layout == SIGNAL:
-            return x[idx].transpose(2, 3)  # [K, B, L, C]
-        return x[idx]  # [K, B, C, H, W]
+            return rows.transpose(2, 3)  # [K, B, L, C]
+        return rows  # [K, B, C, H, W]
 
     def forward(
         self, x: Tensor, shared: bool = False, capture: dict[int, tuple] | None = None
@@ -148,7 +150,10 @@ class ReplicaModel(nn.Module):
                 h = m.forward_shared(h) if first else m(h)
                 first = False
             elif kind == "act":
-                y = m(h, layout)
+                # a weighted or norm layer's output is read by nothing else (their backward
+                # reads their inputs), unless the diagnostics capture it
+                fresh = capture is None and i > 0 and self.kinds[i - 1] in ("weighted", "norm")
+                y = m(h, layout, fresh=fresh)
                 if capture is not None:
                     capture[i] = (h, y)
                 h = y
