@@ -1,4 +1,4 @@
-"""What a local pool worker runs: arm its death with the driver, then train one spec at a time.
+"""What a local pool worker runs: arm its death with the driver, then train one group at a time.
 
 Kept apart from the runner and light to import: a spawned worker loads this module (to unpickle
 its initializer) before anything else, so the parent-death signal is armed within a second of
@@ -49,11 +49,19 @@ def worker_init(threads: int, parent: int) -> None:
     torch.set_num_threads(threads)
 
 
-def work(spec: dict, data_dir: str | None, download: bool) -> dict:
-    """Train one canonical spec (as a dict); the result as a dict and when it started."""
-    from ..train import RunSpec, run
+def work(
+    specs: list[dict], data_dir: str | None, download: bool, memory_budget: int | None = None
+) -> list[dict]:
+    """Train a group of canonical specs (as dicts) as one batched computation (a list of one: a
+    solo run); per spec, its result as a dict and when the group started. ``memory_budget``
+    (bytes) splits a group whose replicas would need more, as ``run_many`` does."""
+    from ..train import RunSpec, run_many
 
     started = time.time()
-    # the driver validated this spec when the grid was made: taken as it is
-    result = run(RunSpec.from_canonical(spec), data_dir=data_dir, download=download)
-    return {"result": result.to_dict(), "started": started}
+    # the driver validated these specs when the grid was made and planned the group: taken as
+    # they are, one group (run_many still splits it past the memory budget)
+    results = run_many(
+        [RunSpec.from_canonical(s) for s in specs], data_dir=data_dir, download=download,
+        max_replicas=len(specs), memory_budget=memory_budget,
+    )  # fmt: skip
+    return [{"result": r.to_dict(), "started": started} for r in results]

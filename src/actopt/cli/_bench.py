@@ -15,6 +15,7 @@ from ._common import (
     err,
     output_dir,
     parse_value,
+    positive_int,
     print_error,
     split_top_level,
 )
@@ -77,7 +78,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         with bar:
             summary = run_grid(
                 grid, args.out, backend=args.backend, workers=args.workers,
-                address=args.address, on_start=on_start, on_done=on_done,
+                address=args.address, replicas=1 if args.no_vectorize else args.replicas,
+                on_start=on_start, on_done=on_done,
             )  # fmt: skip
     except (BenchError, StoreError) as e:
         print_error(str(e))
@@ -134,6 +136,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--workers", type=int, help="parallel runs (default: one per core)")
     a("--allow-large", action="store_true",
       help="allow more worker processes than half the machine's memory holds")  # fmt: skip
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "--replicas", type=positive_int, metavar="K",
+        help="at most K runs per replica group (default: each set of compatible runs split "
+        "evenly over the workers, within half the free memory). Runs that differ "
+        "only in seed, lr (or another optimizer number) or element-wise activation train as one "
+        "batched computation, several times faster than one by one; a cap keeps groups small "
+        "enough to share the machine",
+    )  # fmt: skip
+    group.add_argument(
+        "--no-vectorize", action="store_true",
+        help="train every run alone, one per task (same as --replicas 1): the old behaviour, to "
+        "compare against or to rule the replica engine out",
+    )  # fmt: skip
     a("--backend", choices=["local", "ray"], default="local")
     a("--address", help="Ray cluster address (with --backend ray)")
     a("--data-dir", help="where mnist/ and fashion-mnist/ live")

@@ -32,6 +32,7 @@ __all__ = [
     "output_file",
     "parse_params",
     "parse_value",
+    "positive_int",
     "print_error",
     "split_top_level",
 ]
@@ -107,6 +108,18 @@ def parse_params(pairs: Sequence[str]) -> dict[str, Any]:
             raise UsageError(f"expected NAME=VALUE, got {pair!r}")
         params[key.strip()] = parse_value(value)
     return params
+
+
+def positive_int(text: str) -> int:
+    """An argparse ``type`` for counts (threads, replicas): a whole number >= 1, else one
+    usage error naming the option."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return n
 
 
 def split_top_level(text: str) -> list[str]:

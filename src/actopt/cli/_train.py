@@ -18,6 +18,7 @@ from ._common import (
     out,
     parse_params,
     parse_value,
+    positive_int,
     print_error,
     split_top_level,
 )
@@ -144,16 +145,6 @@ def _print_diagnostics(d: dict) -> None:
         out.print("effective lr quantiles: " + "  ".join(f"{k} {v:.3g}" for k, v in q.items()))
 
 
-def _threads(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return n
-
-
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = add_command(
         sub, "train",
@@ -197,7 +188,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--loss", default="ce", help="ce (softmax cross-entropy), mse or bce (a sigmoid per class)")
     a("--seed", type=int, default=0)
     a("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
-    a("--threads", type=_threads, metavar="N",
+    a("--threads", type=positive_int, metavar="N",
       help="CPU threads for torch (default: torch's own, one per core)")  # fmt: skip
     a("--allow-large", action="store_true",
       help="run even when the estimated memory exceeds half this machine's")  # fmt: skip
