@@ -144,6 +144,9 @@ ROWS = [
     row("bad-value", "search", "--validate", "0", "--out", "{tmp}/s"),
     row("bad-value", "search", "--validate", "3", "--validate-seeds", "1", "--out", "{tmp}/s"),
     row("bad-value", "search", "--validate", "3", "--validate-steps", "0", "--out", "{tmp}/s"),
+    # checked before the search it would follow starts (it used to fail only after the search)
+    row("bad-value", "search", "--validate", "2", "--validate-images", "5", "--budget", "2",
+        "--out", "{tmp}/s"),
     row("unknown-name", "train", "--bogus"),
     row("unknown-name", "frobnicate"),
     # -- bad K=V pairs and unknown keys -----------------------------------------------------------

@@ -16,7 +16,7 @@ from ._download import ChecksumError, DownloadError
 from ._idx import IDXError, parse_idx
 from ._registry import FILE_OPTIONS, DatasetSpec, load, names, spec
 from ._toys import TOYS
-from ._vision import MIRRORS, SHA256, data_dir
+from ._vision import MIRRORS, SHA256, check_n_train, data_dir
 
 __all__ = [
     "FILE_OPTIONS",
@@ -28,6 +28,7 @@ __all__ = [
     "DatasetSpec",
     "DownloadError",
     "IDXError",
+    "check_n_train",
     "data_dir",
     "load",
     "names",

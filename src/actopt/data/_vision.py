@@ -63,6 +63,15 @@ def _read(path: Path) -> np.ndarray:
     return parse_idx(read_bytes(path), str(path))
 
 
+def check_n_train(n_train: object) -> None:
+    """``ValueError`` unless ``n_train`` is None or a whole number of training images in
+    [10, 60000]: the one rule, checked where a subset is asked for and again when it loads."""
+    if n_train is not None and (
+        isinstance(n_train, bool) or not isinstance(n_train, int) or not 10 <= n_train <= 60_000
+    ):
+        raise ValueError(f"n_train must be an integer in [10, 60000] or None, got {n_train!r}")
+
+
 def load_idx_dataset(
     name: str,
     root: str | Path | None = None,
@@ -77,10 +86,7 @@ def load_idx_dataset(
     ``n_train`` keeps that many training images (a fixed seeded draw, the same on every machine,
     taken before the validation split); the test set is always the full 10 000.
     """
-    if n_train is not None and (
-        isinstance(n_train, bool) or not isinstance(n_train, int) or not 10 <= n_train <= 60_000
-    ):
-        raise ValueError(f"n_train must be an integer in [10, 60000] or None, got {n_train!r}")
+    check_n_train(n_train)
     folder = data_dir(root) / name
     files = SHA256[name]
     if download:

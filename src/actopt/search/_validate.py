@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from ..bench import ALPHA, FINAL_STATUSES, Store, holm, run_specs, seed_test
+from ..data import check_n_train
 from ..train import RunSpec
 from ._evaluate import t_interval
 from ._search import leaderboard, read_results
@@ -102,10 +103,16 @@ def check_validation(k: int, seeds: int, **net: Any) -> dict[str, Any]:
     """The validation net's fields (``NET`` with ``net`` on top), or ``ValueError`` for a bad
     k, seed count or field: checked before a search that precedes the validation starts."""
     if k < 1:
-        raise ValueError(f"validate must be at least 1 formula, got {k}")
+        raise ValueError(f"--validate K: K must be at least 1 formula, got {k}")
     if seeds < 2:
-        raise ValueError(f"validation needs at least 2 seeds for a paired test, got {seeds}")
+        raise ValueError(
+            f"--validate-seeds: validation needs at least 2 seeds for a paired test, got {seeds}"
+        )
     config = {**NET, **net}
+    try:  # the image subset is the loader's to check, but only once the search is over
+        check_n_train((config.get("data_options") or {}).get("n_train"))
+    except ValueError as e:
+        raise ValueError(f"--validate-images: {e}") from None
     RunSpec(**config, act=BASELINES[0])  # raises ValueError naming a bad field
     return config
 
