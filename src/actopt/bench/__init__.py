@@ -24,6 +24,7 @@ _LAZY = {
             "leaderboard",
             "load",
             "seed_test",
+            "t_interval",
             "to_frame",
             "unique_labels",
         ),
@@ -63,6 +64,7 @@ __all__ = [
     "run_grid",
     "run_specs",
     "seed_test",
+    "t_interval",
     "to_frame",
     "unique_labels",
 ]

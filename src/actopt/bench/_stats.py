@@ -19,6 +19,7 @@ import hashlib
 import json
 import math
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from scipy import stats
 from ._store import Store
 
 __all__ = ["ALPHA", "VERDICTS", "config_label", "holm", "leaderboard", "load", "seed_test",
-           "to_frame", "unique_labels"]  # fmt: skip
+           "t_interval", "to_frame", "unique_labels"]  # fmt: skip
 
 ALPHA = 0.05  # family-wise significance level for "better" / "worse" (after Holm)
 # every verdict a leaderboard row can carry
@@ -123,13 +124,21 @@ def load(out: str | Path, role: str | None = "run") -> pd.DataFrame:
     return df
 
 
-def _ci(values: np.ndarray) -> tuple[float, float, bool]:
-    """Student's t 95% interval of the mean, clipped to [0, 1]; whether it was clipped."""
+def t_interval(values: Sequence[float]) -> tuple[float, float]:
+    """Student's t 95% interval of the mean of ``values``; NaN bounds under two values."""
+    values = np.asarray(values, dtype=float)
     n = len(values)
     if n < 2:
-        return math.nan, math.nan, False
+        return math.nan, math.nan
     half = stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n)
-    lo, hi = float(values.mean() - half), float(values.mean() + half)
+    return float(values.mean() - half), float(values.mean() + half)
+
+
+def _ci(values: np.ndarray) -> tuple[float, float, bool]:
+    """``t_interval`` clipped to [0, 1] (an accuracy's range); whether it was clipped."""
+    lo, hi = t_interval(values)
+    if math.isnan(lo):
+        return lo, hi, False
     return max(lo, 0.0), min(hi, 1.0), lo < 0.0 or hi > 1.0
 
 

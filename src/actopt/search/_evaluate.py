@@ -8,17 +8,14 @@ trains only what is missing. (The batched replica engine of issue #15 would slot
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scipy import stats
-
-from ..bench import Store, run_specs
+from ..bench import Store, run_specs, t_interval
 from ..train import RunSpec
 
-__all__ = ["CHILD", "ROLE", "Score", "child_spec", "evaluate", "scores", "t_interval"]
+__all__ = ["CHILD", "ROLE", "Score", "child_spec", "evaluate", "scores"]
 
 ROLE = "search"
 # the child network: a 2-hidden-layer MLP of width 64 on MNIST-1D, 300 Adam steps of 128
@@ -44,17 +41,6 @@ class Score:
 
 def child_spec(formula: str, seed: int, **child: object) -> RunSpec:
     return RunSpec(**{**CHILD, **child}, act=formula, seed=seed)
-
-
-def t_interval(values: Sequence[float]) -> tuple[float, float]:
-    """Student's t 95% interval of the mean of ``values``; NaN bounds under two values."""
-    n = len(values)
-    if n < 2:
-        return math.nan, math.nan
-    mean = sum(values) / n
-    sd = math.sqrt(sum((a - mean) ** 2 for a in values) / (n - 1))
-    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
-    return mean - half, mean + half
 
 
 def _score(formula: str, finals: list[tuple[str, dict]]) -> Score:

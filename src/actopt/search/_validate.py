@@ -22,10 +22,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..bench import ALPHA, FINAL_STATUSES, Store, holm, run_specs, seed_test
+from ..bench import ALPHA, FINAL_STATUSES, Store, holm, run_specs, seed_test, t_interval
 from ..data import check_n_train
 from ..train import RunSpec
-from ._evaluate import t_interval
 from ._search import leaderboard, read_results
 
 __all__ = ["BASELINES", "NET", "ROLE", "check_validation", "read_validation", "validate",
