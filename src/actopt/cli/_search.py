@@ -161,10 +161,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if validation is not None:
         _print_validation(validation)
     if result is not None:
-        c = result.counts()
-        out.print(f"{args.strategy}: {c['proposed']} proposed, {c['pruned']} pruned, "
-                  f"{c['duplicate']} duplicates, {c['trained']} trained in "
-                  f"{result.wall_s / 60:.1f} min; wrote {page}")  # fmt: skip
+        out.print(f"{args.strategy}: {result.describe()}; wrote {page}")
     else:
         out.print(f"validated the search in {args.out} (no new search); wrote {page}")
     return 0

@@ -153,9 +153,7 @@ def write_search_report(out: str | Path) -> Path:
     figures = [_functions(board), _pareto(results), _curves(results)] if board else []
     imgs = "".join(f'<figure><img src="data:image/png;base64,{_png(f)}"></figure>' for f in figures)
     counts = "".join(
-        f"<li>{html.escape(r.strategy)} (seed {r.seed}): {r.counts()} in "
-        f"{r.wall_s / 60:.1f} min</li>"
-        for r in results
+        f"<li>{html.escape(r.strategy)} (seed {r.seed}): {r.describe()}</li>" for r in results
     )
     validation = validation_html(read_validation(out))
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>actopt search</title>

@@ -50,6 +50,12 @@ class SearchResult:
                 c[e["status"]] += 1
         return c
 
+    def describe(self) -> str:
+        """``219 proposed, 70 pruned, 21 duplicates, 128 trained in 25.0 min``."""
+        c = self.counts()
+        return (f"{c['proposed']} proposed, {c['pruned']} pruned, {c['duplicate']} duplicates, "
+                f"{c['trained']} trained in {self.wall_s / 60:.1f} min")  # fmt: skip
+
     def trained(self) -> list[dict[str, Any]]:
         return [e for e in self.log if e["status"] == "trained"]
 
