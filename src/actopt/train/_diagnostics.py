@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -162,10 +163,9 @@ def lr_quantiles(eff: torch.Tensor | None) -> dict[str, float] | None:
     """Quantiles of effective learning rates (``{"q05": …, …, "q95": …}``), None if none."""
     if eff is None or eff.numel() == 0:
         return None
-    eff = eff.float()
-    if eff.numel() > 1_000_000:  # quantile() has a size limit; a strided sample is plenty
-        eff = eff[:: eff.numel() // 1_000_000 + 1]
-    qs = torch.quantile(eff, torch.tensor(_QUANTILES, device=eff.device))
+    # numpy's quantile selects (introselect, O(n)) where torch.quantile sorts: the same values
+    # (linear interpolation) in a third of the time, which was 7 ms a record for an MNIST-1D MLP
+    qs = np.quantile(eff.detach().float().cpu().numpy(), _QUANTILES)
     return {f"q{round(q * 100):02d}": float(v) for q, v in zip(_QUANTILES, qs, strict=True)}
 
 
