@@ -352,14 +352,20 @@ class ReplicaActivation(nn.Module):
                 twin.training = module.training  # neither is registered: mirror the solo one
                 return twin(x)
             return module(x)
-        parts = []
-        for key, idx in self.groups:  # replica dim 0 in every layout
-            if self.contiguous:
-                part = x.narrow(0, idx[0], len(idx))
-            else:
-                part = x.index_select(0, torch.tensor(idx, device=x.device))
-            parts.append(self.modules_by_key[key](part))
-        y = torch.cat(parts)
+        if self.contiguous:  # replica dim 0 in every layout
+            # one split, not a narrow per key: a narrow's backward writes its slice into a zero
+            # tensor of the whole shape, and autograd sums one such tensor per key
+            pieces = x.split([len(idx) for _, idx in self.groups])
+        else:
+            pieces = [
+                x.index_select(0, torch.tensor(idx, device=x.device)) for _, idx in self.groups
+            ]
+        y = torch.cat(
+            [
+                self.modules_by_key[key](part)
+                for (key, _), part in zip(self.groups, pieces, strict=True)
+            ]
+        )
         return y.index_select(0, self.inverse.to(x.device)) if self.inverse is not None else y
 
     def select(self, keep: Tensor) -> dict[Tensor, Tensor]:
