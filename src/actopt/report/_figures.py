@@ -6,13 +6,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from ._plots import colours, heat_table
+
+if TYPE_CHECKING:  # matplotlib loads when a figure is drawn: the HTML report does not need it
+    from matplotlib.figure import Figure
 
 __all__ = ["FIGURES", "FORMATS", "write_figures"]
 
@@ -20,6 +22,9 @@ FORMATS = ("png", "svg", "pdf")
 
 
 def _fig(w: float, h: float) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(w, h), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
