@@ -39,6 +39,7 @@ _LAZY = {
         ("BenchError", "BenchInterrupted", "Summary", "run_grid", "run_specs"), "_runner"
     ),
     "compare_activations": "_compare",
+    "start_pool_server": "_worker",
 }
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "run_grid",
     "run_specs",
     "seed_test",
+    "start_pool_server",
     "t_interval",
     "to_frame",
     "unique_labels",

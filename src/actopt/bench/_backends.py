@@ -10,11 +10,10 @@ import socket
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from functools import partial
-from multiprocessing import get_context
 from typing import Any
 
 from ..train import RunSpec
-from ._worker import work, worker_init
+from ._worker import pool_context, start_pool_server, work, worker_init
 
 __all__ = ["BenchError", "Event", "LocalBackend", "RayBackend"]
 
@@ -36,8 +35,9 @@ def _unpack(group: list[RunSpec], get: Callable[[], list[dict]]) -> list[Event]:
 
 class LocalBackend:
     def __init__(self, workers: int, threads: int) -> None:
+        start_pool_server()  # a no-op where the caller started it early
         self.pool = ProcessPoolExecutor(
-            workers, mp_context=get_context("spawn"), initializer=worker_init,
+            workers, mp_context=pool_context(), initializer=worker_init,
             initargs=(threads, os.getpid()),
         )  # fmt: skip
         self.pending: dict[Any, list[RunSpec]] = {}  # a task: one group of runs
@@ -56,7 +56,9 @@ class LocalBackend:
 
     def stop(self, kill: bool = False) -> None:
         procs = list((getattr(self.pool, "_processes", None) or {}).values())  # no public kill
-        self.pool.shutdown(wait=not kill, cancel_futures=True)
+        # with nothing in flight the idle workers exit on their own (a second of torch's
+        # teardown): the driver goes on to its report meanwhile
+        self.pool.shutdown(wait=not kill and bool(self.pending), cancel_futures=True)
         if kill:
             for proc in procs:
                 proc.terminate()

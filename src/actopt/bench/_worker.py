@@ -1,39 +1,75 @@
 """What a local pool worker runs: arm its death with the driver, then train one group at a time.
 
-Kept apart from the runner and light to import: a spawned worker loads this module (to unpickle
-its initializer) before anything else, so the parent-death signal is armed within a second of
-the worker's start, not after the ten seconds torch can take to import on a busy machine. A
-kill -9 of the driver during that import must not leave a worker behind.
+Kept apart from the runner and light to import: a worker loads this module (to unpickle its
+initializer) before anything else, so the parent-death signal is armed within a second of the
+worker's start. A kill -9 of the driver must not leave a worker behind.
+
+Workers come from a fork server where the platform has one (``pool_context``): one process that
+imports torch and the training stack once and forks each worker ready to train, instead of every
+spawned worker importing torch again (2 s of CPU each); ``start_pool_server`` starts it early,
+so that import overlaps the driver's own.
 """
 
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
 
-__all__ = ["die_with", "work", "worker_init"]
+__all__ = ["die_with", "pool_context", "start_pool_server", "work", "worker_init"]
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _WATCH_S = 0.5  # how often the watchdog looks at the parent's pid
+# what the fork server imports before it forks a worker: everything a group's training needs
+_PRELOAD = ["actopt.bench._worker", "actopt.train"]
 
 
-def die_with(parent: int) -> None:
-    """Exit when the driver ``parent`` dies, however it dies (a kill -9 runs no clean-up)."""
+def pool_context() -> multiprocessing.context.BaseContext:
+    """The local pool's start method: a fork server (Linux, macOS), else spawn."""
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return multiprocessing.get_context(method)
+
+
+def start_pool_server() -> None:
+    """Start the fork server now, in the background, if it is not running: call it before the
+    driver's own heavy imports. (Its preload is fixed when it starts.)"""
+    if pool_context().get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    multiprocessing.set_forkserver_preload(_PRELOAD)
+    forkserver.ensure_running()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+def die_with(driver: int) -> None:
+    """Exit when the ``driver`` dies, however it dies (a kill -9 runs no clean-up). The worker's
+    parent is the driver, or the fork server, which exits when the driver does."""
     if sys.platform.startswith("linux"):
         try:  # the kernel sends SIGKILL when the parent exits
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         except (OSError, AttributeError):
             pass
-    if os.getppid() != parent:  # it died before the signal was armed
+    parent = os.getppid()
+    if parent == 1 or not _alive(driver):  # it died before the signal was armed
         os._exit(1)
 
-    def watch() -> None:  # everywhere: a re-parented worker exits
-        while os.getppid() == parent:
+    def watch() -> None:  # everywhere: a re-parented worker, or one whose driver is gone, exits
+        while os.getppid() == parent and _alive(driver):
             time.sleep(_WATCH_S)
         os._exit(1)
 

@@ -46,6 +46,10 @@ def _grid(args: argparse.Namespace):
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    from actopt.bench import start_pool_server
+
+    if args.backend == "local":  # first: the workers' imports overlap the driver's (seconds)
+        start_pool_server()
     from actopt.bench import BenchError, BenchInterrupted, StoreError, run_grid
 
     grid = _grid(args)

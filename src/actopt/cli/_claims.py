@@ -75,7 +75,10 @@ def cmd_claims(args: argparse.Namespace) -> int:
     if args.seeds is not None and args.seeds < 1:
         raise UsageError(f"--seeds must be >= 1, got {args.seeds}")
     ids = _ids(args.only)
-    from actopt.bench import BenchError, BenchInterrupted
+    from actopt.bench import BenchError, BenchInterrupted, start_pool_server
+
+    if args.backend == "local":  # the workers' imports overlap the claims' own (seconds)
+        start_pool_server()
     from actopt.claims import run, write_html, write_markdown
 
     bar = Progress(

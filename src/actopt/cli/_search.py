@@ -124,7 +124,10 @@ def _print_validation(doc: dict) -> None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from actopt.bench import BenchError, BenchInterrupted
+    from actopt.bench import BenchError, BenchInterrupted, start_pool_server
+
+    if args.backend == "local":  # the workers' imports overlap the search's own (seconds)
+        start_pool_server()
     from actopt.search import leaderboard, read_results
     from actopt.search._report import write_search_report
 
