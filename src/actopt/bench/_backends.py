@@ -38,7 +38,7 @@ class LocalBackend:
         start_pool_server()  # a no-op where the caller started it early
         self.pool = ProcessPoolExecutor(
             workers, mp_context=pool_context(), initializer=worker_init,
-            initargs=(threads, os.getpid()),
+            initargs=(threads, os.getpid(), dict(os.environ), os.getcwd()),
         )  # fmt: skip
         self.pending: dict[Any, list[RunSpec]] = {}  # a task: one group of runs
 

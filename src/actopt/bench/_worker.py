@@ -76,10 +76,20 @@ def die_with(driver: int) -> None:
     threading.Thread(target=watch, name="actopt-parent-watchdog", daemon=True).start()
 
 
-def worker_init(threads: int, parent: int) -> None:
-    """A pool worker's initializer: die with ``parent``, ignore Ctrl-C, use ``threads`` threads."""
+def worker_init(
+    threads: int, parent: int, env: dict[str, str] | None = None, cwd: str | None = None
+) -> None:
+    """A pool worker's initializer: die with ``parent``, ignore Ctrl-C, use ``threads`` threads,
+    and the driver's environment and working directory as they are now (a forked worker has the
+    fork server's, from when it started: ``ACTOPT_DATA`` set since, or a ``chdir``, would be
+    missed, and a relative ``--data-dir`` read from elsewhere)."""
     die_with(parent)  # first: before the slow import below
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver decides what Ctrl-C means
+    if env is not None:
+        os.environ.clear()
+        os.environ.update(env)
+    if cwd is not None:
+        os.chdir(cwd)
     import torch
 
     torch.set_num_threads(threads)
