@@ -7,9 +7,11 @@ network. K plain loops one after another take K times as long as one, so their
 replica-samples/s is one loop's samples/s, measured right after each group, with SGEMM on
 2048² matrices: other jobs come in bursts, so ratios are taken pair by pair and medians
 reported. GFLOP/s counts a training step's matmul/convolution work (forward, input and weight
-gradients). ``--grid`` times a whole grid through ``run_many`` (evaluation included);
-``--strategies`` times the batched layer forms the engine chose between; ``--roofline`` the
-matmuls of one step alone at the engine's shapes (the most the engine could reach).
+gradients); "ceiling" is the ratio an engine running all of them at SGEMM's speed would reach
+(SGEMM ÷ the plain loop's GFLOP/s): no batching of these FLOPs goes past it. ``--grid`` times a
+whole grid through ``run_many`` (evaluation included); ``--strategies`` times the batched layer
+forms the engine chose between; ``--roofline`` the matmuls of one step alone at the engine's
+shapes (the most the engine could reach).
 
     ACTOPT_DATA=../shared/datasets python benchmarks/engine.py [--repeat 5] [--grid] [--strategies]
         [--roofline]
@@ -147,7 +149,8 @@ def bench_workloads(args: argparse.Namespace, console: Console) -> None:
             continue
         table = Table(title=f"replica-samples/s: engine vs K plain loops · Adam · {args.threads} "
                       f"threads · medians of {args.repeat} adjacent pairs")  # fmt: skip
-        for col in ("workload", "K", "engine", "K plain loops", "ratio", "GFLOP/s", "÷ SGEMM"):
+        for col in ("workload", "K", "engine", "K plain loops", "ratio", "GFLOP/s", "÷ SGEMM",
+                    "ceiling"):  # fmt: skip
             table.add_column(col, justify="left" if col == "workload" else "right")
         ds = load(spec)
         flops = step_flops(plain_net(spec, ds.input_shape), ds.input_shape)
@@ -162,8 +165,11 @@ def bench_workloads(args: argparse.Namespace, console: Console) -> None:
             rate, plain, peak = (statistics.median(col) for col in zip(*pairs[g], strict=True))
             ratio = statistics.median(e / p for e, p, _ in pairs[g])
             share = statistics.median(e * flops / 1e9 / s for e, _, s in pairs[g])
+            # the ratio an engine running every FLOP at SGEMM's speed would reach
+            ceiling = statistics.median(s / (p * flops / 1e9) for _, p, s in pairs[g])
+            gflops = rate * flops / 1e9
             table.add_row(name, g, f"{rate:,.0f}", f"{plain:,.0f}", f"{ratio:.2f}×",
-                          f"{rate * flops / 1e9:.1f}", f"{share:.2f}")  # fmt: skip
+                          f"{gflops:.1f}", f"{share:.2f}", f"{ceiling:.2f}×")  # fmt: skip
         console.print(table)  # each workload as soon as it is measured
     console.print(f"SGEMM 2048² in this process: {statistics.median(roofline):.0f} GFLOP/s "
                   f"(range {min(roofline):.0f}–{max(roofline):.0f})")  # fmt: skip
