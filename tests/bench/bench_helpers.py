@@ -39,3 +39,42 @@ def frame(values: dict[str, list[float]]):
                          "final": {"test_acc": acc}, "history": [], "diagnostics": [],
                          "error": None, "host": "h", "finished": 0.0})  # fmt: skip
     return to_frame(rows)
+
+
+# -- the processes of a bench -------------------------------------------------------------
+
+
+def children(pid: int) -> set[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True,
+                         text=True).stdout  # fmt: skip
+    return {int(x) for x in out.split()}
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
+
+
+def descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        new = children(todo.pop()) - found
+        found |= new
+        todo += new
+    return found
+
+
+def is_worker(pid: int) -> bool:
+    """A pool worker: spawned (``spawn_main``) or forked by the fork server (whose own parent
+    is the driver, not another server)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_text(errors="replace").replace("\0", " ")
+        parent = int(Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[1])
+        parent_cmdline = Path(f"/proc/{parent}/cmdline").read_text(errors="replace")
+    except (OSError, ValueError, IndexError):
+        return False
+    return "spawn_main" in cmdline or ("forkserver" in parent_cmdline and parent != pid)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from bench_helpers import frame
+from bench_helpers import alive, descendants, frame, is_worker
 
 from actopt.bench import Store, grid_with_overrides, leaderboard, load, run_grid
 from actopt.cli import main
@@ -220,21 +220,6 @@ def test_8_labels_survive_formulas_with_slash_and_comma(tmp_path, capsys):
 # -- 9. workers die with their driver --------------------------------------------------------
 
 
-def _children(pid: int) -> set[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True,
-                         text=True).stdout  # fmt: skip
-    return {int(x) for x in out.split()}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and ps --ppid")
 def test_9_workers_exit_when_the_driver_is_killed(tmp_path):
@@ -262,45 +247,24 @@ def test_9_workers_exit_when_the_driver_is_killed(tmp_path):
     try:
         deadline = time.time() + 120
         while time.time() < deadline:  # two workers started (maybe still importing)
-            workers = {p for p in _descendants(driver.pid) if _is_worker(p)}
+            workers = {p for p in descendants(driver.pid) if is_worker(p)}
             if len(workers) == 2:
                 break
             time.sleep(0.05)
         assert len(workers) == 2, "the bench never started its workers"
-        helpers = _descendants(driver.pid)  # the workers and the fork server they come from
+        helpers = descendants(driver.pid)  # the workers and the fork server they come from
         driver.kill()  # kill -9 of the driver alone: no clean-up runs
         driver.wait()
         deadline = time.time() + 10
-        while any(_alive(w) for w in helpers) and time.time() < deadline:
+        while any(alive(w) for w in helpers) and time.time() < deadline:
             time.sleep(0.1)
-        survivors = [w for w in helpers if _alive(w)]
+        survivors = [w for w in helpers if alive(w)]
         assert not survivors, f"processes {survivors} outlived their driver"
     finally:
         driver.kill()
-        for w in workers | _descendants(driver.pid):
-            if _alive(w):
+        for w in workers | descendants(driver.pid):
+            if alive(w):
                 os.kill(w, 9)
-
-
-def _descendants(pid: int) -> set[int]:
-    found, todo = set(), [pid]
-    while todo:
-        new = _children(todo.pop()) - found
-        found |= new
-        todo += new
-    return found
-
-
-def _is_worker(pid: int) -> bool:
-    """A pool worker: spawned (``spawn_main``) or forked by the fork server (whose own parent
-    is the driver, not another server)."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_text(errors="replace").replace("\0", " ")
-        parent = int(Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[1])
-        parent_cmdline = Path(f"/proc/{parent}/cmdline").read_text(errors="replace")
-    except (OSError, ValueError, IndexError):
-        return False
-    return "spawn_main" in cmdline or ("forkserver" in parent_cmdline and parent != pid)
 
 
 # -- 10. damaged and read-only stores --------------------------------------------------------

@@ -6,7 +6,9 @@
 >>> leaderboard(load("out"), baseline=grid.baseline)     # doctest: +SKIP
 
 Reading a store (``Store``, ``load``, ``leaderboard``) imports no training stack: the parts
-that train (grids, runners, ``compare_activations``) load on first use.
+that train (grids, runners, ``compare_activations``) load on first use. From a script, call
+``run_grid`` under ``if __name__ == "__main__":``: as with any process pool, each worker imports
+the script's module, and a bench started at its top level would start again there.
 """
 
 from importlib import import_module

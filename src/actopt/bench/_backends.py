@@ -9,6 +9,7 @@ import os
 import socket
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any
 
@@ -34,22 +35,65 @@ def _unpack(group: list[RunSpec], get: Callable[[], list[dict]]) -> list[Event]:
 
 
 class LocalBackend:
+    """A process pool on this machine. A worker that dies (killed, out of memory) breaks the pool
+    for every task in it, the healthy ones too: the pool is started again and each of those
+    groups is sent once more; a group that loses its worker a second time comes back as a crash
+    of each of its runs, marked ``died`` (the runner stores them to be run again next time)."""
+
     def __init__(self, workers: int, threads: int) -> None:
         start_pool_server()  # a no-op where the caller started it early
-        self.pool = ProcessPoolExecutor(
-            workers, mp_context=pool_context(), initializer=worker_init,
-            initargs=(threads, os.getpid(), dict(os.environ), os.getcwd()),
-        )  # fmt: skip
+        self.workers, self.threads = workers, threads
+        self.pool = self._new_pool()
         self.pending: dict[Any, list[RunSpec]] = {}  # a task: one group of runs
+        self._sent: dict[Any, tuple[ProcessPoolExecutor, tuple]] = {}  # task: its pool, args
+        self._resent: set[str] = set()  # run_ids of groups already sent again
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.workers, mp_context=pool_context(), initializer=worker_init,
+            initargs=(self.threads, os.getpid(), dict(os.environ), os.getcwd()),
+        )  # fmt: skip
+
+    def _restart(self, broken: ProcessPoolExecutor) -> None:
+        if broken is self.pool:  # once per broken pool, however many tasks it took down
+            broken.shutdown(wait=False, cancel_futures=True)
+            self.pool = self._new_pool()
+
+    def _send(self, group: list[RunSpec], args: tuple) -> None:
+        try:
+            task = self.pool.submit(work, *args)
+        except BrokenProcessPool:  # a worker died since the last look
+            self._restart(self.pool)
+            task = self.pool.submit(work, *args)
+        self.pending[task] = group
+        self._sent[task] = (self.pool, args)
 
     def submit(self, group: list[RunSpec], data_dir: str | None, download: bool,
                budget: int | None) -> None:  # fmt: skip
-        task = self.pool.submit(work, [s.to_dict() for s in group], data_dir, download, budget)
-        self.pending[task] = group
+        self._send(group, ([s.to_dict() for s in group], data_dir, download, budget))
 
     def next_done(self, timeout: float) -> list[Event]:
         done, _ = wait(list(self.pending), timeout=timeout, return_when=FIRST_COMPLETED)
-        return [e for fut in done for e in _unpack(self.pending.pop(fut), fut.result)]
+        events: list[Event] = []
+        for task in done:
+            group, (pool, args) = self.pending.pop(task), self._sent.pop(task)
+            try:
+                events += zip(group, task.result(), strict=True)
+            except BrokenProcessPool:
+                if not any(s.run_id in self._resent for s in group):
+                    self._resent.update(s.run_id for s in group)
+                    self._restart(pool)
+                    self._send(group, args)
+                    continue
+                why = (
+                    "the worker training it died twice: killed, out of memory (--replicas caps "
+                    "a group), or a script that starts a bench outside "
+                    "'if __name__ == \"__main__\":' (its workers run the script again)"
+                )
+                events += [(spec, {"crash": why, "died": True}) for spec in group]
+            except Exception as e:  # the task itself failed (it never fails for a bad run)
+                events += [(spec, {"crash": f"{type(e).__name__}: {e}"}) for spec in group]
+        return events
 
     def in_flight(self) -> list[RunSpec]:
         return [spec for group in self.pending.values() for spec in group]

@@ -5,10 +5,11 @@ only in seed, optimizer hyper-parameters or element-wise activation train as one
 computation, ``actopt.train.run_many``), claims every run of a group, hands the group to a
 worker as one task, and writes each run's result in its own transaction when the group comes
 back. A run's claim, row, status and ``on_done`` call are its own, grouped or not. Workers
-ignore Ctrl-C; the driver's first Ctrl-C stops scheduling and marks the runs in flight
-``interrupted`` (run again next time), a second one exits at once. A kill -9 loses only the
-runs in flight: their claims go stale and are retaken, and the driver's workers die with it (a
-parent-death signal on Linux, a watchdog on the parent's pid everywhere).
+ignore Ctrl-C; the driver's first Ctrl-C (or SIGTERM) stops scheduling and marks the runs in
+flight ``interrupted`` (run again next time), a second one exits at once. A kill -9 loses only
+the runs in flight: their claims go stale and are retaken, and the driver's workers die with it
+(a parent-death signal on Linux, a watchdog on the driver's pid everywhere). A worker that dies
+costs nothing: its pool is started again and its group sent again (``LocalBackend``).
 
 ``_execute`` is the core: a list of canonical RunSpecs in, results in the store out. Grids,
 tuning and their bookkeeping (``run_grid``, ``_tune``) sit above it.
@@ -69,15 +70,19 @@ def _preflight(specs: Sequence[RunSpec], data_dir: str | None, download: bool) -
 
 
 class _Interrupts:
-    """First Ctrl-C sets a flag; the second exits at once."""
+    """First Ctrl-C (or SIGTERM, how a job scheduler stops a job) sets a flag; the second exits
+    at once."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.hit = False
 
     def __enter__(self) -> _Interrupts:
-        self.previous = signal.getsignal(signal.SIGINT)
+        self.previous = {sig: signal.getsignal(sig) for sig in self.SIGNALS}
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, self._handle)
+            for sig in self.SIGNALS:
+                signal.signal(sig, self._handle)
         return self
 
     def _handle(self, *_: Any) -> None:
@@ -87,7 +92,8 @@ class _Interrupts:
 
     def __exit__(self, *exc: Any) -> None:
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, self.previous)
+            for sig, handler in self.previous.items():
+                signal.signal(sig, handler)
 
 
 @dataclass
@@ -192,7 +198,9 @@ def _execute(
                 time.sleep(_POLL_S)
         for spec, payload in events:
             if "crash" in payload:
-                result = RunResult(spec, status="error", error=payload["crash"])
+                # a run whose worker died is not a result: the next run of the command retries it
+                status = "interrupted" if payload.get("died") else "error"
+                result = RunResult(spec, status=status, error=payload["crash"])
                 started = None
             else:
                 result = RunResult.from_dict(payload["result"])
@@ -229,8 +237,9 @@ def _todo(
 def _interrupt(backend, store: Store, role: str, summary: Summary) -> None:
     flying = backend.in_flight()
     backend.stop(kill=True)
+    why = "interrupted (Ctrl-C or SIGTERM)"
     for spec in flying:
-        store.put(RunResult(spec, status="interrupted", error="interrupted by Ctrl-C"), role)
+        store.put(RunResult(spec, status="interrupted", error=why), role)
     summary.interrupted = len(flying)
     raise BenchInterrupted(f"interrupted: {len(flying)} run(s) in flight marked interrupted")
 
