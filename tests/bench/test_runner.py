@@ -66,11 +66,12 @@ def test_kill_9_then_resume_loses_nothing_and_matches(tmp_path, reference):
     assert _accuracies(out) == _accuracies(reference)  # same seeds, same numbers
 
 
-def test_ctrl_c_marks_in_flight_runs_and_exits_nonzero(tmp_path, reference):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_marks_in_flight_runs_and_exits_nonzero(tmp_path, reference, sig):
     out = tmp_path / "out"
     proc = start(out, "--workers", "2")
     _wait_for(out, 2, proc)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "interrupted" in err
@@ -79,6 +80,16 @@ def test_ctrl_c_marks_in_flight_runs_and_exits_nonzero(tmp_path, reference):
     assert "ok" in statuses and len(statuses) < 12
     again = subprocess.run(bench_cmd(out), capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and _accuracies(out) == _accuracies(reference)
+
+
+def test_ctrl_c_while_loading_is_one_line_not_a_traceback(tmp_path):
+    """Ctrl-C to the whole terminal (the driver and the fork server importing torch)."""
+    proc = start(tmp_path / "out", "--workers", "2")
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err, err
 
 
 def test_two_runners_on_one_store_train_each_run_once(tmp_path, reference):

@@ -25,7 +25,7 @@ __all__ = ["die_with", "pool_context", "start_pool_server", "work", "worker_init
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _WATCH_S = 0.5  # how often the watchdog looks at the parent's pid
 # what the fork server imports before it forks a worker: everything a group's training needs
-_PRELOAD = ["actopt.bench._worker", "actopt.train"]
+_PRELOAD = ["actopt.bench._preload"]
 
 
 def pool_context() -> multiprocessing.context.BaseContext:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from . import _audit, _bench, _catalogs, _claims, _landscape, _playground, _search, _train
-from ._common import Parser, UsageError, parse_params, parse_value, print_error
+from ._common import Parser, UsageError, err, parse_params, parse_value, print_error
 
 __all__ = ["build_parser", "main", "parse_params", "parse_value"]
 
@@ -44,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as e:
         print_error(str(e))
         return 2
+    except KeyboardInterrupt:  # Ctrl-C outside a run loop (loading, screening): no traceback
+        err.print("[yellow]interrupted[/] (Ctrl-C); a bench, search or claims run resumes")
+        return 130
     except BrokenPipeError:  # piped into `head`, which has read enough: stop quietly
         _drop_stdout()
         return _EPIPE_STATUS
