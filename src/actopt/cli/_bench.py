@@ -60,7 +60,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         try:
             check_workers(args.workers, allow_large=args.allow_large)
         except ValueError as e:
-            raise UsageError(f"--workers: {e}") from None
+            text = str(e)  # "workers must be …" names the flag already
+            flagged = f"--{text}" if text.startswith("workers ") else f"--workers: {text}"
+            raise UsageError(flagged) from None
     bar = Progress(
         TextColumn("bench"), BarColumn(), MofNCompleteColumn(),
         TextColumn("[red]{task.fields[failed]} failed[/]"), TimeRemainingColumn(),
