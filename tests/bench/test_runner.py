@@ -77,7 +77,9 @@ def test_ctrl_c_marks_in_flight_runs_and_exits_nonzero(tmp_path, reference, sig)
     assert "interrupted" in err
     with Store(out) as s:
         statuses = [r["status"] for r in s.rows()]
-    assert "ok" in statuses and len(statuses) < 12
+    # some finished, not all: the runs in flight (whole groups) are stored ``interrupted``
+    assert "ok" in statuses and statuses.count("ok") < 12
+    assert set(statuses) <= {"ok", "interrupted"}
     again = subprocess.run(bench_cmd(out), capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and _accuracies(out) == _accuracies(reference)
 
