@@ -160,7 +160,18 @@ def grid_with_overrides(base: dict[str, Any], **flags: Any) -> Grid:
     >>> g = grid_with_overrides({"act": ["relu", "silu"]}, opt=["heavy_ball"], seeds=2)
     >>> [c.label for c in g.configs], g.baseline, len(g.runs)      # doctest: +SKIP
     (['relu/momentum', 'swish/momentum'], 'relu/momentum', 4)
+
+    Every ``ValueError`` reads ``bench spec: …``, naming the key at fault.
     """
+    try:
+        return _expand(base, flags)
+    except ValueError as e:
+        text = str(e)
+        prefix = "" if text.startswith("bench spec: ") else "bench spec: "
+        raise ValueError(prefix + text) from None
+
+
+def _expand(base: dict[str, Any], flags: dict[str, Any]) -> Grid:
     keys = (*_GRID_KEYS, *_RUN_KEYS)
     for source, d in (("bench field", base), ("flag", flags)):
         unknown = sorted(set(d) - set(keys))
