@@ -60,9 +60,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         try:
             check_workers(args.workers, allow_large=args.allow_large)
         except ValueError as e:
-            text = str(e)  # "workers must be …" names the flag already
-            flagged = f"--{text}" if text.startswith("workers ") else f"--workers: {text}"
-            raise UsageError(flagged) from None
+            raise UsageError(f"--workers: {e}") from None  # more than the memory holds
     bar = Progress(
         TextColumn("bench"), BarColumn(), MofNCompleteColumn(),
         TextColumn("[red]{task.fields[failed]} failed[/]"), TimeRemainingColumn(),
@@ -139,7 +137,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--target-acc", type=float, help="accuracy for the convergence-speed columns")
     a("--baseline", help="config to compare against, e.g. relu/adam")
     a("--out", default="bench-out", type=output_dir, help="results folder (default bench-out)")
-    a("--workers", type=int, help="parallel runs (default: one per core)")
+    a("--workers", type=positive_int, help="parallel runs (default: one per core)")
     a("--allow-large", action="store_true",
       help="allow more worker processes than half the machine's memory holds")  # fmt: skip
     group = p.add_mutually_exclusive_group()

@@ -9,7 +9,16 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ._common import UsageError, add_command, add_json, emit_json, err, out, split_top_level
+from ._common import (
+    UsageError,
+    add_command,
+    add_json,
+    emit_json,
+    err,
+    out,
+    positive_int,
+    split_top_level,
+)
 
 __all__ = ["add_parsers"]
 
@@ -164,7 +173,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--out", default="claims-out", help="results folder (default claims-out)")
     a("--backend", choices=["local", "ray"], default="local", help="where the runs train")
     a("--address", help="Ray cluster address (with --backend ray)")
-    a("--workers", type=int, help="parallel runs (default: one per core)")
+    a("--workers", type=positive_int, help="parallel runs (default: one per core)")
     add_json(p, "the verdicts")
     a("--markdown", metavar="PATH", help="also write the verdicts as Markdown (figures beside it)")
     a("--data-dir", help="where mnist/ and fashion-mnist/ live")

@@ -12,7 +12,16 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ._common import UsageError, add_command, add_json, emit_json, err, out, print_error
+from ._common import (
+    UsageError,
+    add_command,
+    add_json,
+    emit_json,
+    err,
+    out,
+    positive_int,
+    print_error,
+)
 
 __all__ = ["add_parsers"]
 
@@ -202,7 +211,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--batch", type=int, default=4, help="candidates per training round (default 4)")
     a("--out", default="search-out", help="output folder (default search-out)")
     a("--backend", choices=("local", "ray"), default="local")
-    a("--workers", type=int, help="training processes (default: one per core)")
+    a("--workers", type=positive_int, help="training processes (default: one per core)")
     a("--steps", type=int, help="child network's training steps (default 300)")
     a("--width", type=int, help="child network's hidden width (default 64)")
     a("--top", type=int, default=10, help="leaderboard length (default 10)")
