@@ -29,6 +29,7 @@ _LAZY = {
             "t_interval",
             "to_frame",
             "unique_labels",
+            "verdict",
         ),
         "_stats",
     ),
@@ -71,6 +72,7 @@ __all__ = [
     "t_interval",
     "to_frame",
     "unique_labels",
+    "verdict",
 ]
 
 

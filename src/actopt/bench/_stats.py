@@ -30,7 +30,7 @@ from scipy import special
 from ._store import Store
 
 __all__ = ["ALPHA", "VERDICTS", "config_label", "holm", "leaderboard", "load", "seed_test",
-           "t_interval", "to_frame", "unique_labels"]  # fmt: skip
+           "t_interval", "to_frame", "unique_labels", "verdict"]  # fmt: skip
 
 ALPHA = 0.05  # family-wise significance level for "better" / "worse" (after Holm)
 # every verdict a leaderboard row can carry
@@ -179,6 +179,12 @@ def _two_sided(delta: float, var: float, df: float) -> float:
     return float(2 * special.stdtr(df, -abs(t))) if not np.isnan(t) else math.nan
 
 
+def verdict(p_holm: float, delta: float) -> str:
+    """The one rule for a Holm-adjusted comparison: ``tie`` unless the adjusted p is below
+    ``ALPHA``, then ``better`` or ``worse`` by the sign of the difference."""
+    return "tie" if p_holm >= ALPHA else "better" if delta > 0 else "worse"
+
+
 def holm(p: pd.Series) -> pd.Series:
     """Holm's step-down adjustment of the (non-NaN) p-values: a family-wise error rate."""
     out = pd.Series(math.nan, index=p.index, dtype=float)
@@ -270,7 +276,4 @@ def _compare_part(df: pd.DataFrame, board: pd.DataFrame, part: pd.DataFrame, dat
     tested = part.index[board.loc[part.index, "p_value"].notna()]
     board.loc[tested, "p_holm"] = holm(board.loc[tested, "p_value"])
     for i in tested:
-        adjusted = board.at[i, "p_holm"]
-        board.at[i, "vs_baseline"] = (
-            "tie" if adjusted >= ALPHA else "better" if board.at[i, "delta"] > 0 else "worse"
-        )
+        board.at[i, "vs_baseline"] = verdict(board.at[i, "p_holm"], board.at[i, "delta"])

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..bench import ALPHA, holm, seed_test, unique_labels
+from ..bench import holm, seed_test, unique_labels, verdict
 from ._data import read_bench
 
 __all__ = ["compare_benches"]
@@ -57,10 +57,8 @@ def compare_benches(first: str | Path, second: str | Path) -> pd.DataFrame:
     table["p_holm"] = math.nan
     table.loc[tested, "p_holm"] = holm(table.loc[tested, "p_value"])
     for i in table.index[tested]:
-        table.at[i, "verdict"] = (
-            "same" if table.at[i, "p_holm"] >= ALPHA
-            else "second better" if table.at[i, "diff"] > 0 else "second worse"
-        )  # fmt: skip
+        said = verdict(table.at[i, "p_holm"], table.at[i, "diff"])
+        table.at[i, "verdict"] = "same" if said == "tie" else f"second {said}"
     return table
 
 

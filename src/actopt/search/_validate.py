@@ -22,7 +22,16 @@ from typing import Any
 
 import pandas as pd
 
-from ..bench import ALPHA, FINAL_STATUSES, Store, holm, run_specs, seed_test, t_interval
+from ..bench import (
+    ALPHA,
+    FINAL_STATUSES,
+    Store,
+    holm,
+    run_specs,
+    seed_test,
+    t_interval,
+    verdict,
+)
 from ..data import check_n_train
 from ..train import RunSpec
 from ._search import leaderboard, read_results
@@ -94,7 +103,7 @@ def _compare(df: pd.DataFrame, board: list[dict], seeds: int) -> dict[str, Any]:
         for (i, b), p_holm in zip(tests, adjusted, strict=True):
             vs = rows[i]["vs"][b]
             vs["p_holm"] = float(p_holm)
-            vs["verdict"] = "tie" if p_holm >= ALPHA else "better" if vs["delta"] > 0 else "worse"
+            vs["verdict"] = verdict(vs["p_holm"], vs["delta"])
     return {"baselines": baselines, "rows": rows}
 
 
