@@ -106,6 +106,7 @@ def _print_board(board: list[dict], folder: str) -> None:
 
 def _print_validation(doc: dict) -> None:
     from actopt.search import BASELINES
+    from actopt.search._validate import fmt_accuracy, fmt_comparison
 
     net = doc["net"]
     size = f"{net['steps']} steps" if net["steps"] else f"{net['epochs']} epochs"
@@ -116,18 +117,12 @@ def _print_validation(doc: dict) -> None:
     for col in ("f(x)", "search val", "test acc [95% CI]", *(f"vs {b}" for b in BASELINES)):
         table.add_column(col, overflow="fold")
 
-    def acc(s: dict) -> str:
-        return f"{s['mean']:.3f} [{s['lo']:.3f}, {s['hi']:.3f}]" + (
-            f" ({s['failed']} failed)" if s["failed"] else "")  # fmt: skip
-
     for b, s in doc["baselines"].items():
-        table.add_row(b, "", acc(s), *("baseline" if c == b else "" for c in BASELINES))
+        table.add_row(b, "", fmt_accuracy(s), *("baseline" if c == b else "" for c in BASELINES))
     for r in doc["rows"]:
-        vs = [r["vs"][b] for b in BASELINES]
         table.add_row(
-            f"#{r['search_rank']} {escape(r['text'])}", f"{r['search_val']:.3f}", acc(r),
-            *(f"{v['verdict']} ({v['delta']:+.3f}, p={v['p_holm']:.2g})"
-              if v["verdict"] != "n/a" else f"n/a ({v['test']})" for v in vs),
+            f"#{r['search_rank']} {escape(r['text'])}", f"{r['search_val']:.3f}", fmt_accuracy(r),
+            *(fmt_comparison(r["vs"][b]) for b in BASELINES),
         )  # fmt: skip
     out.print(table)
 

@@ -15,7 +15,7 @@ import torch
 from ..activations import from_formula
 from ._dedup import BETA_RANGE
 from ._search import SearchResult, leaderboard, read_results
-from ._validate import BASELINES, read_validation
+from ._validate import BASELINES, fmt_accuracy, fmt_comparison, read_validation
 
 __all__ = ["validation_html", "write_search_report"]
 
@@ -107,17 +107,6 @@ def _table(board: list[dict[str, Any]]) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
-def _acc(s: dict[str, Any]) -> str:
-    return f"{s['mean']:.3f} [{s['lo']:.3f}, {s['hi']:.3f}] ({s['ok']} ok)"
-
-
-def _vs(v: dict[str, Any]) -> str:
-    """One comparison: the verdict, mean difference and Holm-adjusted p."""
-    if v["verdict"] == "n/a":
-        return f"n/a ({v['test']})"
-    return f"{v['verdict']} ({v['delta']:+.3f}, p_holm={v['p_holm']:.2g})"
-
-
 def validation_html(doc: dict[str, Any] | None) -> str:
     """The validation's section of the page: the net, then formulas and baselines side by side."""
     if doc is None:
@@ -125,14 +114,15 @@ def validation_html(doc: dict[str, Any] | None) -> str:
     net = html.escape(", ".join(f"{k}={v}" for k, v in doc["net"].items() if v not in (None, {})))
     head = "".join(f"<th>vs {b}</th>" for b in BASELINES)
     rows = [
-        f"<tr><td>{b}</td><td></td><td>{_acc(s)}</td><td colspan={len(BASELINES)}>baseline</td>"
-        f"</tr>"
+        f"<tr><td>{b}</td><td></td><td>{fmt_accuracy(s)}</td>"
+        f"<td colspan={len(BASELINES)}>baseline</td></tr>"
         for b, s in doc["baselines"].items()
     ]
     for r in doc["rows"]:
-        cells = "".join(f"<td>{html.escape(_vs(r['vs'][b]))}</td>" for b in BASELINES)
-        rows.append(f"<tr><td>#{r['search_rank']} <code>{html.escape(r['text'])}</code></td>"
-                    f"<td>{r['search_val']:.3f}</td><td>{_acc(r)}</td>{cells}</tr>")  # fmt: skip
+        cells = "".join(f"<td>{html.escape(fmt_comparison(r['vs'][b]))}</td>" for b in BASELINES)
+        name = f"#{r['search_rank']} <code>{html.escape(r['text'])}</code>"
+        rows.append(f"<tr><td>{name}</td><td>{r['search_val']:.3f}</td>"
+                    f"<td>{fmt_accuracy(r)}</td>{cells}</tr>")  # fmt: skip
     return (f"<h2>Validation</h2><p>The top {doc['k']} retrained with {net}, "
             f"{doc['seeds']} seeds each (the same seeds for every function); paired t-test on "
             f"test accuracy against each baseline, Holm-adjusted over all comparisons "

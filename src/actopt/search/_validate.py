@@ -36,8 +36,8 @@ from ..data import check_n_train
 from ..train import RunSpec
 from ._search import leaderboard, read_results
 
-__all__ = ["BASELINES", "NET", "ROLE", "check_validation", "read_validation", "validate",
-           "validation_path"]  # fmt: skip
+__all__ = ["BASELINES", "NET", "ROLE", "check_validation", "fmt_accuracy", "fmt_comparison",
+           "read_validation", "validate", "validation_path"]  # fmt: skip
 
 ROLE = "search-validate"
 BASELINES = ("relu", "swish", "gelu")
@@ -105,6 +105,19 @@ def _compare(df: pd.DataFrame, board: list[dict], seeds: int) -> dict[str, Any]:
             vs["p_holm"] = float(p_holm)
             vs["verdict"] = verdict(vs["p_holm"], vs["delta"])
     return {"baselines": baselines, "rows": rows}
+
+
+def fmt_accuracy(s: dict[str, Any]) -> str:
+    """A function's test accuracy over seeds as the terminal and the page show it."""
+    failed = f" ({s['failed']} failed)" if s["failed"] else ""
+    return f"{s['mean']:.3f} [{s['lo']:.3f}, {s['hi']:.3f}]{failed}"
+
+
+def fmt_comparison(v: dict[str, Any]) -> str:
+    """One comparison with a baseline: verdict (mean difference, Holm-adjusted p)."""
+    if v["verdict"] == "n/a":
+        return f"n/a ({v['test']})"
+    return f"{v['verdict']} ({v['delta']:+.3f}, p={v['p_holm']:.2g})"
 
 
 def check_validation(k: int, seeds: int, **net: Any) -> dict[str, Any]:
