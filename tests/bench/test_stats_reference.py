@@ -35,14 +35,22 @@ def test_seed_test_p_values_equal_scipy_stats(case):
     assert delta == pytest.approx(a.test_acc.mean() - b.test_acc.mean())
 
 
-def test_seed_test_degenerate_variances():
-    same = _frame(range(3), [0.5, 0.625, 0.75])  # binary fractions: exact differences
-    shifted = _frame(range(3), [0.75, 0.875, 1.0])  # a constant difference: no spread, p = 0
+def test_seed_test_without_spread_uses_the_exact_sign_or_rank_test():
+    """Equal paired differences (accuracy is quantised: two seeds can both move by exactly
+    0.018) give t = ∞, and a t-test's p ≈ 0 called 2 seeds 'better'. The exact sign test gives
+    2 / 2^n; both sides flat, the exact rank test 2 / C(n + m, n); nothing moved, 1."""
+    same = _frame(range(3), [0.5, 0.625, 0.75])
+    shifted = _frame(range(3), [0.75, 0.875, 1.0])
     assert seed_test(same, same)[0] == 1.0
-    assert seed_test(shifted, same)[0] == 0.0
-    flat = _frame(range(10, 13), [0.5] * 3)  # Welch on two flat sides: equal → 1, else → 0
+    assert seed_test(shifted, same)[:1] == (0.25,) and "sign test" in seed_test(shifted, same)[2]
+    two = seed_test(_frame(range(2), [0.498, 0.477]), _frame(range(2), [0.480, 0.459]))
+    assert two[0] == 0.5 and two[1] == pytest.approx(0.018)  # the case a new user met
+    twelve = seed_test(_frame(range(12), [0.6] * 12), _frame(range(12), [0.5] * 12))
+    assert twelve[0] == pytest.approx(2 / 2**12)
+    flat = _frame(range(10, 13), [0.5] * 3)
     assert seed_test(flat, _frame(range(3), [0.5] * 3))[0] == 1.0
-    assert seed_test(flat, _frame(range(3), [0.25] * 3))[0] == 0.0
+    p, _, test = seed_test(flat, _frame(range(3), [0.25] * 3))
+    assert p == pytest.approx(2 / 20) and "rank test" in test  # C(6, 3) = 20 orderings
 
 
 @pytest.mark.parametrize("n", [2, 3, 5, 20])

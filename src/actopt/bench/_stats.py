@@ -8,8 +8,10 @@ comparisons against a baseline that a reviewer accepts.
   it is clipped to the bounds and flagged (``ci_clipped``). One ok seed has no interval and no
   test: ``n/a (1 seed)``.
 - Each config is compared with the baseline by a paired t-test over common seeds (Welch's
-  t-test when the seeds differ); the p-values of one (dataset, model) are Holm-adjusted over
-  the configs compared there, and only the adjusted p decides better / worse / tie.
+  t-test when the seeds differ; where the seeds leave no spread to test with — every paired
+  difference equal, or both sides flat — the exact sign or rank test, never an infinite t);
+  the p-values of one (dataset, model) are Holm-adjusted over the configs compared there, and
+  only the adjusted p decides better / worse / tie.
 - A config with no ok run is labelled ``no ok runs``, never ``tie``.
 """
 
@@ -155,19 +157,23 @@ def _seed_test(a: pd.DataFrame, b: pd.DataFrame) -> tuple[float, float, str]:
     common = xa.index.intersection(xb.index)
     if len(common) >= 2 and len(common) == len(xa) == len(xb):
         diff = (xa[common] - xb[common]).to_numpy()
-        test, delta = "paired t-test", float(diff.mean())
-        zero = np.allclose(diff, diff[0]) and abs(diff[0]) < 1e-12
-        p = 1.0 if zero else _two_sided(delta, diff.var(ddof=1) / len(diff), len(diff) - 1)
-    elif len(xa) >= 2 and len(xb) >= 2:
-        test, delta = "Welch t-test", float(xa.mean() - xb.mean())
+        delta = float(diff.mean())
+        if np.allclose(diff, diff[0], rtol=0, atol=1e-9):  # no spread: t is 0/0 or infinite
+            # the exact sign test: every seed moved the same way (p = 2 / 2^n), or none moved
+            p = 1.0 if abs(diff[0]) < 1e-9 else min(1.0, 2 * 0.5 ** len(diff))
+            return p, delta, "sign test (equal differences)"
+        p = _two_sided(delta, diff.var(ddof=1) / len(diff), len(diff) - 1)
+        return p, delta, "paired t-test"
+    if len(xa) >= 2 and len(xb) >= 2:
+        delta = float(xa.mean() - xb.mean())
+        if np.ptp(xa) < 1e-9 and np.ptp(xb) < 1e-9:  # both flat: no variance to test with
+            # exact rank test: all of one side above the other is the most extreme ordering
+            p = 1.0 if abs(delta) < 1e-9 else min(1.0, 2 / math.comb(len(xa) + len(xb), len(xa)))
+            return p, delta, "rank test (flat seeds)"
         va, vb = xa.var(ddof=1) / len(xa), xb.var(ddof=1) / len(xb)  # squared standard errors
         df = (va + vb) ** 2 / (va**2 / (len(xa) - 1) + vb**2 / (len(xb) - 1))  # Welch–Satterthwaite
-        p = _two_sided(delta, va + vb, df)
-    else:
-        return math.nan, float(xa.mean() - xb.mean()), "too few seeds"
-    if math.isnan(p):  # zero variance on both sides: equal or all-different
-        p = 0.0 if abs(delta) > 1e-12 else 1.0
-    return p, delta, test
+        return _two_sided(delta, va + vb, df), delta, "Welch t-test"
+    return math.nan, float(xa.mean() - xb.mean()), "too few seeds"
 
 
 def _two_sided(delta: float, var: float, df: float) -> float:
