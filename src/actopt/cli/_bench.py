@@ -41,8 +41,8 @@ def _grid(args: argparse.Namespace):
     )  # fmt: skip
     try:
         return grid_with_overrides(read_grid(args.spec) if args.spec else {}, **flags)
-    except (ValueError, KeyError) as e:
-        raise UsageError(str(e).strip("\"'")) from None
+    except (ValueError, KeyError) as e:  # a KeyError's str() is its message quoted: unquote it
+        raise UsageError(str(e.args[0]) if isinstance(e, KeyError) else str(e)) from None
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

@@ -113,9 +113,10 @@ def validation_html(doc: dict[str, Any] | None) -> str:
         return ""
     net = html.escape(", ".join(f"{k}={v}" for k, v in doc["net"].items() if v not in (None, {})))
     head = "".join(f"<th>vs {b}</th>" for b in BASELINES)
-    rows = [
+    rows = [  # "baseline" in its own column, as the terminal table has it
         f"<tr><td>{b}</td><td></td><td>{fmt_accuracy(s)}</td>"
-        f"<td colspan={len(BASELINES)}>baseline</td></tr>"
+        + "".join(f"<td>{'baseline' if c == b else ''}</td>" for c in BASELINES)
+        + "</tr>"
         for b, s in doc["baselines"].items()
     ]
     for r in doc["rows"]:
