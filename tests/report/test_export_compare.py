@@ -61,11 +61,12 @@ def test_compare_matches_configs_and_tests_the_difference(tmp_path, capsys):
     assert table.loc["relu/adam", "verdict"] == "second better"
     assert table.loc["relu/adam", "diff"] == pytest.approx(0.91 - 0.80)
     assert table.loc["relu/adam", "test"] == "paired t-test"
-    assert table.loc["tanh/adam", "verdict"] == "same"
+    assert table.loc["tanh/adam", "verdict"] == "tie"  # the leaderboard's word
     assert table.loc["elu/adam", "only"] == "second"
     assert table["p_holm"].dropna().ge(table["p_value"].dropna()).all()
     capsys.readouterr()
     assert main(["compare", str(a), str(b)]) == 0
     text = capsys.readouterr().out
     assert re.search(r"relu/adam .*80\.00% .*91\.00% .*\+11\.00 pt.*second better", text)
+    assert re.search(r"tanh/adam .*│ tie\s*│", text) and not re.search(r"\bsame\b", text)
     assert "only in second" in text

@@ -151,7 +151,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out.print(t)
     out.print("[dim]matched by dataset, model and config; t-test over seeds (paired where the "
               "seeds match), p Holm-adjusted over the configs compared; adjusted p ≥ 0.05 is "
-              "'same'[/]")  # fmt: skip
+              "a tie[/]")  # fmt: skip
     return 0
 
 

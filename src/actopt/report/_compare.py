@@ -25,7 +25,8 @@ _KEY = ["data", "model", "config"]
 
 def compare_benches(first: str | Path, second: str | Path) -> pd.DataFrame:
     """One row per config: ``acc_1``, ``acc_2``, ``diff``, ``test``, ``p_value``, ``p_holm``,
-    ``verdict`` (``second better`` / ``second worse`` / ``same`` / ``n/a …``) and ``only``
+    ``verdict`` (``second better`` / ``second worse`` / ``tie`` / ``n/a …``: the words of
+    ``bench.verdict``, as the leaderboard and search say them) and ``only``
     (``""``, ``"first"`` or ``"second"`` for configs found in one bench only)."""
     a, b = read_bench(first), read_bench(second)
     board_a = a.board.set_index(_KEY)
@@ -58,7 +59,7 @@ def compare_benches(first: str | Path, second: str | Path) -> pd.DataFrame:
     table.loc[tested, "p_holm"] = holm(table.loc[tested, "p_value"])
     for i in table.index[tested]:
         said = verdict(table.at[i, "p_holm"], table.at[i, "diff"])
-        table.at[i, "verdict"] = "same" if said == "tie" else f"second {said}"
+        table.at[i, "verdict"] = said if said == "tie" else f"second {said}"
     return table
 
 
