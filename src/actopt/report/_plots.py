@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._columns import fmt_pct
+from ._ticks import log_axis
 
 __all__ = ["PALETTE", "colours", "heat_table", "section_plots", "tuning_plot"]
 
@@ -282,7 +283,7 @@ def grad_norms(runs: pd.DataFrame, order: list[str], col: dict[str, str]) -> dic
             "Per-layer gradient norm at the end of training (probe batch, mean over seeds)",
             360,
             xaxis=_axis("layer", type="category"),
-            yaxis=_axis("‖∂L/∂W‖", type="log"),
+            yaxis=_axis("‖∂L/∂W‖", **log_axis(y for trace in data for y in trace["y"])),
         ),
     }
 
@@ -328,5 +329,6 @@ def tuning_plot(tuning: dict[str, Any]) -> dict[str, Any] | None:
         return None
     return {"data": data, "layout": _layout(
         "Learning-rate search: validation accuracy per lr (ringed: chosen)", 420,
-        xaxis=_axis("lr", type="log"), yaxis=_axis("validation accuracy", tickformat=".0%"),
+        xaxis=_axis("lr", **log_axis(x for trace in data for x in trace["x"])),
+        yaxis=_axis("validation accuracy", tickformat=".0%"),
         legend={"orientation": "h", "y": -0.2})}  # fmt: skip

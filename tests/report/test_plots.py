@@ -1,0 +1,42 @@
+"""The report's figures as plotly receives them (the JSON in report.html), on a store a new
+user's bench can leave: long labels, an lr of 0, a target nobody reached, narrow gradient
+norms."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from actopt.report._ticks import fmt_tick, log_ticks
+
+
+@pytest.mark.parametrize("span", [(0.15, 0.9), (0.15, 2.2), (1e-6, 3e-2), (1e-12, 1e3),
+                                  (5.0, 5.0), (1e-3, 1e-3), (3e-5, 7e8)])  # fmt: skip
+def test_log_ticks_cover_the_values_with_few_short_labels(span):
+    lo, hi = span
+    ticks, text = log_ticks([lo, None, math.nan, 0.0, -1.0, hi])
+    inside = [t for t in ticks if lo <= t <= hi]
+    assert ticks == sorted(set(ticks)) and ticks[0] <= lo and ticks[-1] >= hi
+    assert len(ticks) <= 9 and (len(inside) >= 2 or hi / lo < 2)
+    assert all(len(t) <= 6 for t in text), text
+    assert text == [fmt_tick(t) for t in ticks]
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (0.002, "0.002"), (50.0, "50"), (1e-6, "10⁻⁶"), (2.5e5, "2.5×10⁵"), (0.0, "0"), (1e4, "10⁴"),
+])  # fmt: skip
+def test_tick_labels_are_short(value, text):
+    assert fmt_tick(value) == text
+
+
+def test_the_gradient_norm_log_axis_has_readable_ticks(hard_figures):
+    fig = hard_figures["moons-mlp-grad_norms"]
+    axis = fig["layout"]["yaxis"]
+    values = [y for trace in fig["data"] for y in trace["y"]]
+    lo, hi = min(values), max(values)
+    shown = [(v, t) for v, t in zip(axis["tickvals"], axis["ticktext"], strict=True)
+             if lo <= v <= hi]  # fmt: skip
+    assert axis["type"] == "log" and axis["tickmode"] == "array"
+    assert 2 <= len(shown) <= 8, shown  # not every digit of the decade
+    assert [float(t) for _, t in shown] == [v for v, _ in shown]  # 0.2, not "2" meaning 0.2
