@@ -5,9 +5,11 @@ norms."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import pytest
 
+from actopt.cli import main
 from actopt.report._ticks import fmt_tick, log_ticks
 
 
@@ -40,3 +42,20 @@ def test_the_gradient_norm_log_axis_has_readable_ticks(hard_figures):
     assert axis["type"] == "log" and axis["tickmode"] == "array"
     assert 2 <= len(shown) <= 8, shown  # not every digit of the decade
     assert [float(t) for _, t in shown] == [v for v, _ in shown]  # 0.2, not "2" meaning 0.2
+
+
+def test_an_lr_of_zero_builds_the_report_without_a_warning(hard_store, tmp_path, capsys):
+    """lr = 0 is valid (torch.optim takes it): no numpy warning may reach the terminal."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert main(["report", str(hard_store), "--to", str(tmp_path), "--format", "svg"]) == 0
+    assert "Warning" not in capsys.readouterr().err
+
+
+def test_an_lr_of_zero_sits_below_the_others_labelled_0(hard_figures):
+    (lr,) = [d for d in hard_figures["moons-mlp-parallel"]["data"][0]["dimensions"]
+             if d["label"] == "lr"]  # fmt: skip
+    assert None not in lr["values"] and lr["ticktext"] == ["0", "0.01"]
+    zero, adam = lr["tickvals"]
+    assert adam == pytest.approx(-2) and zero == pytest.approx(-3)  # a decade below
+    assert sorted(set(lr["values"])) == lr["tickvals"]

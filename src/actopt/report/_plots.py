@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._columns import fmt_pct
-from ._ticks import log_axis
+from ._ticks import fmt_tick, log_axis, log_ticks
 
 __all__ = ["PALETTE", "colours", "heat_table", "section_plots", "tuning_plot"]
 
@@ -167,7 +167,7 @@ def parallel(runs: pd.DataFrame) -> dict[str, Any] | None:
             continue
         values = ok[name]
         if name == "lr":
-            dims.append({"label": "log10 lr", "values": _nan_none(np.log10(values.astype(float)))})
+            dims.append(_lr_dimension(values))
         elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             dims.append({"label": name, "values": _nan_none(values)})
         else:
@@ -195,6 +195,25 @@ def parallel(runs: pd.DataFrame) -> dict[str, Any] | None:
             margin={"l": 90, "r": 40, "t": 80, "b": 30},
         ),
     }
+
+
+def _lr_dimension(lrs: pd.Series) -> dict[str, Any]:
+    """The lr axis on a log scale, a tick at each lr used (at most eight, else 1-2-5 ticks).
+    An lr of 0 (valid, as in torch.optim) sits a decade below the smallest positive lr,
+    labelled 0, rather than at log10(0) = −inf."""
+    lr = [float(x) for x in lrs]
+    positive = [x for x in lr if math.isfinite(x) and x > 0]
+    zero_at = math.log10(min(positive)) - 1 if positive else 0.0
+
+    def place(x: float) -> float | None:
+        return math.log10(x) if math.isfinite(x) and x > 0 else zero_at if x == 0 else None
+
+    used = sorted({x for x in lr if place(x) is not None})
+    if len(used) > 8:
+        used = [0.0] * (0.0 in used) + log_ticks(positive)[0]
+    ticks = [place(x) for x in used]
+    text = [fmt_tick(x) for x in used]
+    return {"label": "lr", "values": [place(x) for x in lr], "tickvals": ticks, "ticktext": text}
 
 
 def diagnostics(board: pd.DataFrame, runs: pd.DataFrame, col: dict[str, str]) -> dict | None:
