@@ -55,30 +55,50 @@ def report(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def page(report):
+def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 1360, "height": 900})
-        blocked, errors = [], []
-
-        def cut(route):  # the network is down: only the file itself loads
-            if route.request.url == report.as_uri():
-                route.continue_()
-            else:
-                blocked.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", cut)
-        pg = context.new_page()
-        pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.goto(report.as_uri())
-        pg.wait_for_function("document.querySelectorAll('.plot .main-svg').length > 0")
-        pg.blocked, pg.errors = blocked, errors
-        yield pg
+        yield browser
         browser.close()
+
+
+def _open(browser, report: Path):
+    """``report`` in a new page at the default width, network cut, errors recorded."""
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    blocked, errors = [], []
+
+    def cut(route):  # the network is down: only the file itself loads
+        if route.request.url == report.as_uri():
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", cut)
+    pg = context.new_page()
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(report.as_uri())
+    pg.wait_for_function("document.querySelectorAll('.plot .main-svg').length > 0")
+    pg.blocked, pg.errors = blocked, errors
+    return pg
+
+
+@pytest.fixture(scope="module")
+def page(browser, report):
+    pg = _open(browser, report)
+    yield pg
+    pg.context.close()
+
+
+@pytest.fixture(scope="module")
+def hard_page(browser, hard_report):
+    """The report of a store a new user's bench can leave (see conftest.write_hard_store)."""
+    pg = _open(browser, hard_report)
+    yield pg
+    pg.context.close()
 
 
 def _configs(page, section: str) -> list[str]:
@@ -133,3 +153,35 @@ def test_legend_toggling_hides_a_config(page):
     hidden = page.evaluate("""() => document.getElementById('moons-mlp-learning_curves').data
         .filter(t => t.visible === 'legendonly').length""")
     assert hidden >= 4  # its four panels (and bands) at once
+
+
+# every text a plot drew, as [text, left, top, right, bottom, plot width] in the plot's box
+_TEXTS = """id => { const box = document.getElementById(id).getBoundingClientRect();
+return [...document.getElementById(id).querySelectorAll('text')].filter(t => t.textContent.trim())
+.map(t => { const r = t.getBoundingClientRect(); return [t.textContent, r.left - box.left,
+r.top - box.top, r.right - box.left, r.bottom - box.top, box.width] }) }"""
+
+
+def _clashes(texts: list) -> list[tuple[str, str]]:
+    """Pairs of texts whose boxes overlap by more than a pixel each way."""
+    out = []
+    for i, a in enumerate(texts):
+        for b in texts[i + 1 :]:
+            if min(a[3], b[3]) - max(a[1], b[1]) > 1 and min(a[4], b[4]) - max(a[2], b[2]) > 1:
+                out.append((a[0], b[0]))
+    return out
+
+
+@pytest.mark.parametrize("plot", ["parallel", "grad_norms", "diagnostics"])
+def test_labels_neither_overlap_nor_leave_the_plot(hard_page, plot):
+    """Measured in the browser at the default width: long formulas and optimizer labels, an lr
+    of 0, gradient norms within a decade."""
+    assert hard_page.errors == []
+    texts = hard_page.evaluate(_TEXTS, f"moons-mlp-{plot}")
+    assert len(texts) > 5
+    assert [t[0] for t in texts if t[1] < 0 or t[3] > t[5]] == []  # cut off at an edge
+    assert _clashes(texts) == []
+    if os.environ.get("ACTOPT_SCREENSHOTS"):
+        hard_page.locator(f"#moons-mlp-{plot}").screenshot(
+            path=str(Path(os.environ["ACTOPT_SCREENSHOTS"]) / f"hard-{plot}.png")
+        )

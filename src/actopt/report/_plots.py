@@ -153,9 +153,18 @@ def heatmap(board: pd.DataFrame) -> dict[str, Any] | None:
                                       autorange="reversed"))}  # fmt: skip
 
 
+_LABELS = {"act": "activation", "opt_label": "optimizer", "batch_size": "batch"}
+_TICK_CHARS = 24  # a category label longer than this is cut (the leaderboard has it whole)
+_CHAR_PX = 6  # about one character of an 11 px tick label
+
+
 def parallel(runs: pd.DataFrame) -> dict[str, Any] | None:
     """One line per run: its hyper-parameters (those that vary, plus activation, optimizer
-    and lr) → its test accuracy. Drag along an axis to filter."""
+    and lr) → its test accuracy. Drag along an axis to filter.
+
+    Readable at the page's width: short axis titles, category labels cut to ``_TICK_CHARS``,
+    a left margin as wide as the first axis's labels (they sit left of it), a tick per value
+    on small integer axes (seeds 0, 1, 2, not 0.2 … 0.8), and room under the title."""
     ok = runs[runs["status"] == "ok"]
     if len(ok) < 2:
         return None
@@ -166,35 +175,45 @@ def parallel(runs: pd.DataFrame) -> dict[str, Any] | None:
                               and ok[name].astype(str).nunique() < 2):  # fmt: skip
             continue
         values = ok[name]
+        label = _LABELS.get(name, name)
         if name == "lr":
             dims.append(_lr_dimension(values))
         elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            dims.append({"label": name, "values": _nan_none(values)})
+            dims.append({"label": label, "values": _nan_none(values), **_integer_ticks(values)})
         else:
             cats = list(dict.fromkeys(values.astype(str)))
-            dims.append({"label": "optimizer" if name == "opt_label" else name,
-                         "values": [cats.index(v) for v in values.astype(str)],
-                         "tickvals": list(range(len(cats))), "ticktext": cats})  # fmt: skip
-    dims.append({"label": "test acc", "values": _nan_none(ok["test_acc"]), "tickformat": ".0%"})
+            dims.append({"label": label, "values": [cats.index(v) for v in values.astype(str)],
+                         "tickvals": list(range(len(cats))),
+                         "ticktext": [_cut(c) for c in cats]})  # fmt: skip
+    dims.append({"label": "test acc", "values": _nan_none(ok["test_acc"]), "tickformat": ".1~%"})
+    first = max((len(t) for t in dims[0].get("ticktext", [])), default=4)
     return {
         "data": [
             {
                 "type": "parcoords",
                 "dimensions": dims,
-                "line": {
-                    "color": _nan_none(ok["test_acc"]),
-                    "colorscale": "Viridis",
-                    "showscale": True,
-                    "colorbar": {"title": {"text": "test acc"}, "tickformat": ".0%"},
-                },
+                "line": {"color": _nan_none(ok["test_acc"]), "colorscale": "Viridis"},
             }
         ],
         "layout": _layout(
-            "Hyper-parameters → test accuracy, one line per run (drag on an axis to filter)",
-            420,
-            margin={"l": 90, "r": 40, "t": 80, "b": 30},
+            "Hyper-parameters → test accuracy, one line per run coloured by it (drag on an "
+            "axis to filter)",
+            440,
+            margin={"l": _CHAR_PX * first + 20, "r": 40, "t": 100, "b": 30},
         ),
     }
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _TICK_CHARS else text[: _TICK_CHARS - 1] + "…"
+
+
+def _integer_ticks(values: pd.Series) -> dict[str, Any]:
+    """A tick at each value of an axis of a few whole numbers (seeds, widths)."""
+    used = sorted({float(v) for v in values if v == v})
+    if len(used) > 10 or any(not v.is_integer() for v in used):
+        return {}
+    return {"tickvals": used, "ticktext": [f"{v:.0f}" for v in used]}
 
 
 def _lr_dimension(lrs: pd.Series) -> dict[str, Any]:
