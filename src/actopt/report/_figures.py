@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ._plots import colours, heat_table
+from ._chart import colours
+from ._plots import heat_table
 
 if TYPE_CHECKING:  # matplotlib loads when a figure is drawn: the HTML report does not need it
     from matplotlib.figure import Figure

@@ -14,37 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._chart import axis, base_layout, colours, nan_none
 from ._columns import fmt_pct
-from ._ticks import fmt_tick, log_axis, log_ticks
+from ._parallel import parallel
+from ._ticks import log_axis
 
-__all__ = ["PALETTE", "colours", "heat_table", "section_plots", "tuning_plot"]
-
-# Okabe–Ito then Tableau: distinguishable, colour-blind safe first
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
-           "#000000", "#4E79A7", "#F28E2B", "#59A14F", "#E15759", "#76B7B2", "#EDC948",
-           "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC")  # fmt: skip
-_FONT = {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12}
-
-
-def colours(configs: list[str]) -> dict[str, str]:
-    return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(configs)}
-
-
-def _layout(title: str, height: int = 380, **extra: Any) -> dict[str, Any]:
-    return {"title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-            "height": height, "margin": {"l": 60, "r": 20, "t": 50, "b": 50}, "font": _FONT,
-            "template": None, "plot_bgcolor": "#fff", "paper_bgcolor": "#fff",
-            "hoverlabel": {"namelength": -1}, **extra}  # fmt: skip
-
-
-def _axis(title: str, **extra: Any) -> dict[str, Any]:
-    return {"title": {"text": title}, "gridcolor": "#e5e5e5", "zeroline": False,
-            "linecolor": "#999", "automargin": True, **extra}  # fmt: skip
-
-
-def _nan_none(values: Any) -> list:
-    return [None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
-            for v in values]  # fmt: skip
+__all__ = ["heat_table", "section_plots", "tuning_plot"]
 
 
 def accuracy_bars(board: pd.DataFrame, col: dict[str, str]) -> dict[str, Any]:
@@ -54,10 +29,10 @@ def accuracy_bars(board: pd.DataFrame, col: dict[str, str]) -> dict[str, Any]:
     err_hi = (b["ci_high"] - b["test_acc"]).fillna(0)
     err_lo = (b["test_acc"] - b["ci_low"]).fillna(0)
     data: list[dict[str, Any]] = [{
-        "type": "bar", "orientation": "h", "y": labels, "x": _nan_none(b["test_acc"]),
+        "type": "bar", "orientation": "h", "y": labels, "x": nan_none(b["test_acc"]),
         "marker": {"color": [col[c] for c in labels], "opacity": 0.55}, "name": "mean",
-        "error_x": {"type": "data", "symmetric": False, "array": _nan_none(err_hi),
-                    "arrayminus": _nan_none(err_lo), "color": "#333", "thickness": 1.2},
+        "error_x": {"type": "data", "symmetric": False, "array": nan_none(err_hi),
+                    "arrayminus": nan_none(err_lo), "color": "#333", "thickness": 1.2},
         "text": [fmt_pct(v) for v in b["test_acc"]], "textposition": "inside",
         "insidetextanchor": "start",
         "customdata": [[r["vs_baseline"] or "—", r["ok"], r["seeds"]] for _, r in b.iterrows()],
@@ -73,10 +48,10 @@ def accuracy_bars(board: pd.DataFrame, col: dict[str, str]) -> dict[str, Any]:
                             "line": {"width": 1.5}},
                  "hovertemplate": "%{y}<br>seed: %{x:.2%}<extra></extra>"})  # fmt: skip
     height = max(260, 34 * len(labels) + 110)
-    return {"data": data, "layout": _layout(
+    return {"data": data, "layout": base_layout(
         "Test accuracy: mean, 95% CI and every seed", height, showlegend=False,
-        xaxis=_axis("test accuracy", tickformat=".0%"),
-        yaxis=_axis("", autorange="reversed", type="category"), bargap=0.35)}  # fmt: skip
+        xaxis=axis("test accuracy", tickformat=".0%"),
+        yaxis=axis("", autorange="reversed", type="category"), bargap=0.35)}  # fmt: skip
 
 
 def learning_curves(runs: pd.DataFrame, order: list[str], col: dict[str, str]) -> dict[str, Any]:
@@ -93,34 +68,34 @@ def learning_curves(runs: pd.DataFrame, order: list[str], col: dict[str, str]) -
         n = min(len(h) for h in g["history"])
         epochs = [h["epoch"] for h in g["history"].iloc[0][:n]]
         for p, (metric, _, _) in enumerate(panels):
-            a = np.array([[_nan_none([e.get(metric)])[0] for e in h[:n]] for h in g["history"]],
+            a = np.array([[nan_none([e.get(metric)])[0] for e in h[:n]] for h in g["history"]],
                          dtype=float)  # fmt: skip
             if np.isnan(a).all():
                 continue
             mean, std = np.nanmean(a, 0), np.nanstd(a, 0)
-            axis = "" if p == 0 else str(p + 1)
-            common = {"xaxis": f"x{axis}", "yaxis": f"y{axis}", "legendgroup": config}
+            ax = "" if p == 0 else str(p + 1)
+            common = {"xaxis": f"x{ax}", "yaxis": f"y{ax}", "legendgroup": config}
             data.append({"type": "scatter", "mode": "lines", "x": epochs + epochs[::-1],
-                         "y": _nan_none(np.concatenate([mean + std, (mean - std)[::-1]])),
+                         "y": nan_none(np.concatenate([mean + std, (mean - std)[::-1]])),
                          "fill": "toself", "fillcolor": col[config], "opacity": 0.15,
                          "line": {"width": 0}, "hoverinfo": "skip", "showlegend": False,
                          **common})  # fmt: skip
             data.append({"type": "scatter", "mode": "lines+markers", "x": epochs,
-                         "y": _nan_none(mean), "name": config, "showlegend": p == 0,
+                         "y": nan_none(mean), "name": config, "showlegend": p == 0,
                          "line": {"color": col[config], "width": 2}, "marker": {"size": 4},
                          "hovertemplate": f"{config}<br>epoch %{{x}}<br>{metric} "
                                           f"%{{y:.4g}}<extra></extra>", **common})  # fmt: skip
-    layout = _layout("Learning curves (mean ± 1 std over seeds; click a legend entry to hide "
+    layout = base_layout("Learning curves (mean ± 1 std over seeds; click a legend entry to hide "
                      "it, double-click to isolate)", 620, showlegend=True,
                      legend={"orientation": "h", "y": -0.12}, hovermode="closest",
                      grid={"rows": 2, "columns": 2, "pattern": "independent"})  # fmt: skip
     for p, (metric, _, _) in enumerate(panels):
         suffix = "" if p == 0 else str(p + 1)
         fmt = {"tickformat": ".0%"} if metric.endswith("acc") else {}
-        layout[f"xaxis{suffix}"] = _axis(
+        layout[f"xaxis{suffix}"] = axis(
             "epoch" if p >= 2 else "", tick0=1, dtick=max(1, math.ceil(len(epochs) / 10))
         )
-        layout[f"yaxis{suffix}"] = _axis(metric.replace("_", " "), **fmt)
+        layout[f"yaxis{suffix}"] = axis(metric.replace("_", " "), **fmt)
     return {"data": data, "layout": layout}
 
 
@@ -143,96 +118,14 @@ def heatmap(board: pd.DataFrame) -> dict[str, Any] | None:
     text = [[fmt_pct(v) if not math.isnan(v) else "" for v in row] for row in z]
     height = max(260, 44 * len(acts) + 140)
     return {"data": [{
-        "type": "heatmap", "z": [_nan_none(row) for row in z], "x": opts, "y": acts,
+        "type": "heatmap", "z": [nan_none(row) for row in z], "x": opts, "y": acts,
         "text": text, "texttemplate": "%{text}", "colorscale": "Viridis",
         "colorbar": {"title": {"text": "test acc"}, "tickformat": ".0%"},
         "hovertemplate": "%{y} × %{x}<br>mean test accuracy %{z:.2%}<extra></extra>",
-    }], "layout": _layout("Activation × optimizer: mean test accuracy (best first)", height,
-                          xaxis=_axis("optimizer", type="category", side="bottom"),
-                          yaxis=_axis("activation", type="category",
+    }], "layout": base_layout("Activation × optimizer: mean test accuracy (best first)", height,
+                          xaxis=axis("optimizer", type="category", side="bottom"),
+                          yaxis=axis("activation", type="category",
                                       autorange="reversed"))}  # fmt: skip
-
-
-_LABELS = {"act": "activation", "opt_label": "optimizer", "batch_size": "batch"}
-_TICK_CHARS = 24  # a category label longer than this is cut (the leaderboard has it whole)
-_CHAR_PX = 6  # about one character of an 11 px tick label
-
-
-def parallel(runs: pd.DataFrame) -> dict[str, Any] | None:
-    """One line per run: its hyper-parameters (those that vary, plus activation, optimizer
-    and lr) → its test accuracy. Drag along an axis to filter.
-
-    Readable at the page's width: short axis titles, category labels cut to ``_TICK_CHARS``,
-    a left margin as wide as the first axis's labels (they sit left of it), a tick per value
-    on small integer axes (seeds 0, 1, 2, not 0.2 … 0.8), and room under the title."""
-    ok = runs[runs["status"] == "ok"]
-    if len(ok) < 2:
-        return None
-    dims: list[dict[str, Any]] = []
-    for name in ("act", "opt_label", "lr", "seed", "width", "depth", "epochs", "batch_size",
-                 "dropout", "norm", "init"):  # fmt: skip
-        if name not in ok or (name not in ("act", "opt_label", "lr")
-                              and ok[name].astype(str).nunique() < 2):  # fmt: skip
-            continue
-        values = ok[name]
-        label = _LABELS.get(name, name)
-        if name == "lr":
-            dims.append(_lr_dimension(values))
-        elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            dims.append({"label": label, "values": _nan_none(values), **_integer_ticks(values)})
-        else:
-            cats = list(dict.fromkeys(values.astype(str)))
-            dims.append({"label": label, "values": [cats.index(v) for v in values.astype(str)],
-                         "tickvals": list(range(len(cats))),
-                         "ticktext": [_cut(c) for c in cats]})  # fmt: skip
-    dims.append({"label": "test acc", "values": _nan_none(ok["test_acc"]), "tickformat": ".1~%"})
-    first = max((len(t) for t in dims[0].get("ticktext", [])), default=4)
-    return {
-        "data": [
-            {
-                "type": "parcoords",
-                "dimensions": dims,
-                "line": {"color": _nan_none(ok["test_acc"]), "colorscale": "Viridis"},
-            }
-        ],
-        "layout": _layout(
-            "Hyper-parameters → test accuracy, one line per run coloured by it (drag on an "
-            "axis to filter)",
-            440,
-            margin={"l": _CHAR_PX * first + 20, "r": 40, "t": 100, "b": 30},
-        ),
-    }
-
-
-def _cut(text: str) -> str:
-    return text if len(text) <= _TICK_CHARS else text[: _TICK_CHARS - 1] + "…"
-
-
-def _integer_ticks(values: pd.Series) -> dict[str, Any]:
-    """A tick at each value of an axis of a few whole numbers (seeds, widths)."""
-    used = sorted({float(v) for v in values if v == v})
-    if len(used) > 10 or any(not v.is_integer() for v in used):
-        return {}
-    return {"tickvals": used, "ticktext": [f"{v:.0f}" for v in used]}
-
-
-def _lr_dimension(lrs: pd.Series) -> dict[str, Any]:
-    """The lr axis on a log scale, a tick at each lr used (at most eight, else 1-2-5 ticks).
-    An lr of 0 (valid, as in torch.optim) sits a decade below the smallest positive lr,
-    labelled 0, rather than at log10(0) = −inf."""
-    lr = [float(x) for x in lrs]
-    positive = [x for x in lr if math.isfinite(x) and x > 0]
-    zero_at = math.log10(min(positive)) - 1 if positive else 0.0
-
-    def place(x: float) -> float | None:
-        return math.log10(x) if math.isfinite(x) and x > 0 else zero_at if x == 0 else None
-
-    used = sorted({x for x in lr if place(x) is not None})
-    if len(used) > 8:
-        used = [0.0] * (0.0 in used) + log_ticks(positive)[0]
-    ticks = [place(x) for x in used]
-    text = [fmt_tick(x) for x in used]
-    return {"label": "lr", "values": [place(x) for x in lr], "tickvals": ticks, "ticktext": text}
 
 
 def diagnostics(board: pd.DataFrame, runs: pd.DataFrame, col: dict[str, str]) -> dict | None:
@@ -247,15 +140,15 @@ def diagnostics(board: pd.DataFrame, runs: pd.DataFrame, col: dict[str, str]) ->
     order = list(board["config"])
     data = []
     for p, (metric, _) in enumerate(panels):
-        axis = "" if p == 0 else str(p + 1)
+        ax = "" if p == 0 else str(p + 1)
         data.append(
             {
                 "type": "bar",
                 "orientation": "h",
                 "y": order,
-                "x": _nan_none(board[metric]),
-                "xaxis": f"x{axis}",
-                "yaxis": f"y{axis}",
+                "x": nan_none(board[metric]),
+                "xaxis": f"x{ax}",
+                "yaxis": f"y{ax}",
                 "marker": {"color": [col[c] for c in order], "opacity": 0.55},
                 "showlegend": False,
                 "hovertemplate": f"%{{y}}<br>{metric} %{{x:.3g}}<extra>mean</extra>",
@@ -266,16 +159,16 @@ def diagnostics(board: pd.DataFrame, runs: pd.DataFrame, col: dict[str, str]) ->
                 "type": "scatter",
                 "mode": "markers",
                 "y": list(ok["config"]),
-                "x": _nan_none(ok[metric]),
-                "xaxis": f"x{axis}",
-                "yaxis": f"y{axis}",
+                "x": nan_none(ok[metric]),
+                "xaxis": f"x{ax}",
+                "yaxis": f"y{ax}",
                 "marker": {"color": "#111", "size": 6, "symbol": "circle-open"},
                 "showlegend": False,
                 "hovertemplate": f"%{{y}}<br>seed: {metric} %{{x:.3g}}<extra></extra>",
             }
         )
     height = max(260, 30 * len(order) + 120)
-    layout = _layout(
+    layout = base_layout(
         "Convergence, generalisation and dead units (bars: mean; points: seeds)",
         height,
         grid={"rows": 1, "columns": len(panels), "pattern": "independent"},
@@ -283,8 +176,8 @@ def diagnostics(board: pd.DataFrame, runs: pd.DataFrame, col: dict[str, str]) ->
     for p, (metric, title) in enumerate(panels):
         suffix = "" if p == 0 else str(p + 1)
         fmt = {"tickformat": ".0%"} if metric == "dead_fraction" else {}
-        layout[f"xaxis{suffix}"] = _axis(title, **fmt)
-        layout[f"yaxis{suffix}"] = _axis("", type="category", autorange="reversed",
+        layout[f"xaxis{suffix}"] = axis(title, **fmt)
+        layout[f"yaxis{suffix}"] = axis("", type="category", autorange="reversed",
                                          showticklabels=p == 0)  # fmt: skip
     return {"data": data, "layout": layout}
 
@@ -307,7 +200,7 @@ def grad_norms(runs: pd.DataFrame, order: list[str], col: dict[str, str]) -> dic
                 "type": "scatter",
                 "mode": "lines+markers",
                 "x": layers,
-                "y": _nan_none(np.nanmean(values, 0)),
+                "y": nan_none(np.nanmean(values, 0)),
                 "name": config,
                 "line": {"color": col[config]},
                 "hovertemplate": f"{config}<br>%{{x}}: %{{y:.3g}}<extra></extra>",
@@ -317,11 +210,11 @@ def grad_norms(runs: pd.DataFrame, order: list[str], col: dict[str, str]) -> dic
         return None
     return {
         "data": data,
-        "layout": _layout(
+        "layout": base_layout(
             "Per-layer gradient norm at the end of training (probe batch, mean over seeds)",
             360,
-            xaxis=_axis("layer", type="category"),
-            yaxis=_axis("‖∂L/∂W‖", **log_axis(y for trace in data for y in trace["y"])),
+            xaxis=axis("layer", type="category"),
+            yaxis=axis("‖∂L/∂W‖", **log_axis(y for trace in data for y in trace["y"])),
         ),
     }
 
@@ -365,8 +258,8 @@ def tuning_plot(tuning: dict[str, Any]) -> dict[str, Any] | None:
                                 "line": {"color": col[key], "width": 2.5}}})  # fmt: skip
     if not data:
         return None
-    return {"data": data, "layout": _layout(
+    return {"data": data, "layout": base_layout(
         "Learning-rate search: validation accuracy per lr (ringed: chosen)", 420,
-        xaxis=_axis("lr", **log_axis(x for trace in data for x in trace["x"])),
-        yaxis=_axis("validation accuracy", tickformat=".0%"),
+        xaxis=axis("lr", **log_axis(x for trace in data for x in trace["x"])),
+        yaxis=axis("validation accuracy", tickformat=".0%"),
         legend={"orientation": "h", "y": -0.2})}  # fmt: skip
