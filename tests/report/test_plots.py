@@ -10,6 +10,8 @@ import warnings
 import pytest
 
 from actopt.cli import main
+from actopt.report._data import read_bench
+from actopt.report._plots import section_plots
 from actopt.report._ticks import fmt_tick, log_ticks
 
 
@@ -59,3 +61,24 @@ def test_an_lr_of_zero_sits_below_the_others_labelled_0(hard_figures):
     zero, adam = lr["tickvals"]
     assert adam == pytest.approx(-2) and zero == pytest.approx(-3)  # a decade below
     assert sorted(set(lr["values"])) == lr["tickvals"]
+
+
+def test_epochs_to_target_says_why_it_is_empty_when_no_config_reached_it(hard_figures):
+    fig = hard_figures["moons-mlp-diagnostics"]
+    bars = fig["data"][0]
+    assert bars["xaxis"] == "x" and bars["x"] == [None] * 4  # nothing to draw …
+    (note,) = fig["layout"]["annotations"]  # … so the panel says why
+    assert note["xref"] == "x domain" and note["text"] == "no config reached 99%<br>test accuracy"
+    assert fig["layout"]["xaxis"]["title"]["text"] == "epochs to 99% test acc"
+
+
+def test_epochs_to_target_marks_the_configs_that_never_reached_it(make_hard_store, tmp_path):
+    bench = read_bench(make_hard_store(tmp_path, target=0.7))  # AMSGrad reaches it, lr 0 not
+    ((_, _, runs, board),) = bench.sections()
+    fig = dict(section_plots(runs, board, 0.7))["diagnostics"]
+    bars, marks = fig["data"][0], fig["data"][-1]
+    reached = {c: x for c, x in zip(bars["y"], bars["x"], strict=True) if x is not None}
+    assert sorted(reached) == sorted(c for c in bars["y"] if "amsgrad" in c)
+    assert set(reached.values()) == {3.0} and "annotations" not in fig["layout"]
+    assert marks["mode"] == "text" and sorted(marks["y"]) == sorted(set(bars["y"]) - set(reached))
+    assert set(marks["text"]) == {"not reached"} and marks["xaxis"] == "x"

@@ -185,3 +185,9 @@ def test_labels_neither_overlap_nor_leave_the_plot(hard_page, plot):
         hard_page.locator(f"#moons-mlp-{plot}").screenshot(
             path=str(Path(os.environ["ACTOPT_SCREENSHOTS"]) / f"hard-{plot}.png")
         )
+
+
+def test_an_empty_epochs_to_target_panel_says_why_on_the_page(hard_page):
+    texts = [t[0] for t in hard_page.evaluate(_TEXTS, "moons-mlp-diagnostics")]
+    assert "epochs to 99% test acc" in texts
+    assert any(t.startswith("no config reached 99%") for t in texts), texts

@@ -187,7 +187,7 @@ def render_html(bench: Bench) -> str:
         sid = slug(f"{data}-{model}")
         nav.append(f'<a href="#{sid}">{html.escape(f"{data} · {model}")}</a>')
         plots = []
-        for name, fig in section_plots(runs, part):
+        for name, fig in section_plots(runs, part, bench.grid.get("target_acc")):
             pid = f"{sid}-{name}"
             figures[pid] = fig
             wide = " wide" if name in _WIDE else ""

@@ -128,15 +128,16 @@ def heatmap(board: pd.DataFrame) -> dict[str, Any] | None:
                                       autorange="reversed"))}  # fmt: skip
 
 
-def diagnostics(board: pd.DataFrame, runs: pd.DataFrame, col: dict[str, str]) -> dict | None:
-    """Epochs to the target, generalisation gap and dead units per config: the mean as a bar,
-    each seed as a point."""
-    panels = [("epochs_to_target", "epochs to target"), ("gen_gap", "gen gap (train − test)"),
+def diagnostics(board: pd.DataFrame, runs: pd.DataFrame, col: dict[str, str],
+                target: float | None = None) -> dict | None:  # fmt: skip
+    """Epochs to the target accuracy, generalisation gap and dead units per config: the mean
+    as a bar, each seed as a point. The epochs panel is always there: when no config reached
+    the target it says so in the panel, and a config that never did reads ``not reached``."""
+    goal = "target" if target is None else f"{target * 100:.4g}% test acc"
+    panels = [("epochs_to_target", f"epochs to {goal}"), ("gen_gap", "gen gap (train − test)"),
               ("dead_fraction", "dead units")]  # fmt: skip
     ok = runs[runs["status"] == "ok"]
-    panels = [(m, t) for m, t in panels if board[m].notna().any()]
-    if not panels:
-        return None
+    panels = [(m, t) for m, t in panels if m == "epochs_to_target" or board[m].notna().any()]
     order = list(board["config"])
     data = []
     for p, (metric, _) in enumerate(panels):
@@ -167,6 +168,10 @@ def diagnostics(board: pd.DataFrame, runs: pd.DataFrame, col: dict[str, str]) ->
                 "hovertemplate": f"%{{y}}<br>seed: {metric} %{{x:.3g}}<extra></extra>",
             }
         )
+    data[0]["customdata"] = board[["reached_target", "ok"]].astype(int).to_numpy().tolist()
+    data[0]["hovertemplate"] = ("%{y}<br>epochs to target %{x:.3g}<br>(mean of the "
+                                "%{customdata[0]} of %{customdata[1]} seeds that reached it)"
+                                "<extra></extra>")  # fmt: skip
     height = max(260, 30 * len(order) + 120)
     layout = base_layout(
         "Convergence, generalisation and dead units (bars: mean; points: seeds)",
@@ -176,9 +181,23 @@ def diagnostics(board: pd.DataFrame, runs: pd.DataFrame, col: dict[str, str]) ->
     for p, (metric, title) in enumerate(panels):
         suffix = "" if p == 0 else str(p + 1)
         fmt = {"tickformat": ".0%"} if metric == "dead_fraction" else {}
-        layout[f"xaxis{suffix}"] = axis(title, **fmt)
+        floor = {} if metric == "gen_gap" else {"rangemode": "nonnegative"}
+        layout[f"xaxis{suffix}"] = axis(title, **fmt, **floor)
         layout[f"yaxis{suffix}"] = axis("", type="category", autorange="reversed",
-                                         showticklabels=p == 0)  # fmt: skip
+                                        showticklabels=p == 0)  # fmt: skip
+    missed = [c for c, e in zip(order, board["epochs_to_target"], strict=True) if e != e]
+    if len(missed) == len(order):  # an empty panel would say nothing: say why
+        why = ("no target accuracy set (--target-acc)" if target is None else
+               f"no config reached {target * 100:.4g}%<br>test accuracy")  # fmt: skip
+        layout["xaxis"].update(range=[0, 1], showticklabels=False, showgrid=False)
+        layout["annotations"] = [{"text": why, "xref": "x domain", "yref": "y domain",
+                                  "x": 0.5, "y": 0.5, "showarrow": False,
+                                  "font": {"color": "#667085", "size": 13}}]  # fmt: skip
+    elif missed:
+        data.append({"type": "scatter", "mode": "text", "x": [0] * len(missed), "y": missed,
+                     "text": ["not reached"] * len(missed), "textposition": "middle right",
+                     "textfont": {"color": "#667085"}, "hoverinfo": "skip",
+                     "showlegend": False, "xaxis": "x", "yaxis": "y"})  # fmt: skip
     return {"data": data, "layout": layout}
 
 
@@ -219,15 +238,17 @@ def grad_norms(runs: pd.DataFrame, order: list[str], col: dict[str, str]) -> dic
     }
 
 
-def section_plots(runs: pd.DataFrame, board: pd.DataFrame) -> list[tuple[str, dict[str, Any]]]:
-    """(name, figure) for one (dataset, model): every chart that has data."""
+def section_plots(runs: pd.DataFrame, board: pd.DataFrame,
+                  target: float | None = None) -> list[tuple[str, dict[str, Any]]]:  # fmt: skip
+    """(name, figure) for one (dataset, model): every chart that has data; ``target`` is the
+    grid's target accuracy (for the epochs-to-target panel)."""
     order = list(board["config"])
     col = colours(order)
     figures = [
         ("accuracy", accuracy_bars(board, col)),
         ("heatmap", heatmap(board)),
         ("learning_curves", learning_curves(runs, order, col)),
-        ("diagnostics", diagnostics(board, runs, col)),
+        ("diagnostics", diagnostics(board, runs, col, target)),
         ("parallel", parallel(runs)),
         ("grad_norms", grad_norms(runs, order, col)),
     ]
