@@ -190,6 +190,7 @@ ROWS = [
     row("bad-value", "landscape", "quadratic", "--start", "inf,0"),
     row("bad-value", "landscape", "quadratic", "--steps", "0"),
     row("bad-value", "bench", "--lr", "inf"),
+    row("bad-value", *TINY_BENCH, "--lr", "0", "--tune", "--out", "{tmp}/b"),
     row("bad-value", "playground", "--port", "70000"),
     # -- resources beyond this machine, without --allow-large -------------------------------------
     # (the one that filled 12 GB in 40 s runs apart: a regression must not take the tests down)

@@ -199,6 +199,11 @@ def _expand(base: dict[str, Any], flags: dict[str, Any]) -> Grid:
     for key in ("tune", "download"):
         if not isinstance(d[key], bool):
             raise ValueError(f"{key}: must be true or false, got {d[key]!r}")
+    flat = sorted({c.opt for c in configs if c.lr == 0})
+    if d["tune"] and flat:  # lr × 10^(k/2) stays 0: five runs of one lr, no search
+        raise ValueError(f"tune: the lr search multiplies each lr by powers of √10, so it has "
+                         f"nothing to search at lr 0 ({', '.join(flat)}): give a positive lr "
+                         "or leave tuning off")  # fmt: skip
     baseline = _baseline(d.get("baseline"), configs, spelt)
     asked = {**d, "seeds": list(seeds), "baseline": baseline}
     return Grid(
