@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ._common import (
@@ -28,8 +28,8 @@ __all__ = ["add_parsers"]
 
 def _bar(label: str, quiet: bool) -> tuple[Progress, Any]:
     bar = Progress(
-        TextColumn(label), BarColumn(), TimeElapsedColumn(), TextColumn("{task.fields[line]}"),
-        console=err, disable=quiet,
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.fields[line]}"), console=err, disable=quiet,
     )  # fmt: skip
     return bar, bar.add_task(label, total=None, line="")
 
