@@ -59,7 +59,7 @@ def parallel(runs: pd.DataFrame) -> dict[str, Any] | None:
             "Hyper-parameters → test accuracy, one line per run coloured by it (drag on an "
             "axis to filter)",
             440,
-            margin={"l": _CHAR_PX * first + 20, "r": 40, "t": 100, "b": 30},
+            margin={"l": _CHAR_PX * first + 20, "r": 50, "t": 100, "b": 30},
         ),
     }
 
