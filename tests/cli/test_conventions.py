@@ -155,3 +155,29 @@ def test_train_threads(monkeypatch):
     assert main(argv) == 0 and calls == [1]  # default: torch's own (one per core)
     with pytest.raises(SystemExit, match="2"):  # argparse's usage error
         main([*argv, "--threads", "0"])
+
+
+# what a command needs beside the flag (an output folder: nothing lands in the working folder)
+_NEEDS = {"landscape": ["quadratic"], "report": ["{tmp}"], "bench": ["--out", "{tmp}"],
+          "claims": ["--out", "{tmp}"]}  # fmt: skip
+LIST_FLAGS = [
+    (name, flag)
+    for name, parser in sorted(_subparsers().items())
+    for flag, action in parser._option_string_actions.items()
+    if flag.startswith("--") and "," in (action.metavar or "")
+]
+
+
+@pytest.mark.parametrize("value", ["", ",", " , "])
+@pytest.mark.parametrize(("name", "flag"), LIST_FLAGS, ids=[f"{n}{f}" for n, f in LIST_FLAGS])
+def test_an_empty_list_flag_is_one_usage_error(name, flag, value, tmp_path, capsys):
+    """A comma-list flag given no item is refused, never read as "all" or as the defaults (it
+    ran all 24 claims, or the 7 default activations)."""
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in _NEEDS.get(name, [])]
+    assert main([name, *argv, f"{flag}={value}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and flag in err and "\n" not in err, err
+
+
+def test_every_command_with_a_list_flag_is_covered():
+    assert {("bench", "--act"), ("bench", "--data"), ("claims", "--only")} <= set(LIST_FLAGS)

@@ -12,19 +12,15 @@ from . import _report as _report_cli
 from ._common import (
     UsageError,
     add_command,
+    comma_list,
     err,
     output_dir,
     parse_value,
     positive_int,
     print_error,
-    split_top_level,
 )
 
 __all__ = ["add_parsers"]
-
-
-def _list(text: str | None) -> list[str] | None:
-    return split_top_level(text) if text else None
 
 
 def _grid(args: argparse.Namespace):
@@ -33,7 +29,8 @@ def _grid(args: argparse.Namespace):
 
     batch = args.batch_size
     flags = dict(
-        data=_list(args.data), model=_list(args.model), act=_list(args.act), opt=_list(args.opt),
+        data=comma_list(args.data, "--data"), model=comma_list(args.model, "--model"),
+        act=comma_list(args.act, "--act"), opt=comma_list(args.opt, "--opt"),
         seeds=args.seeds, epochs=args.epochs, steps=args.steps, lr=args.lr,
         batch_size=batch if batch in (None, "full") else parse_value(batch),
         tune=args.tune or None, target_acc=args.target_acc, baseline=args.baseline,
@@ -121,10 +118,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         metavar="FILE.toml",
         help="grid spec (keys: data, model, act, opt, seeds, epochs, …)",
     )
-    a("--data", help="datasets, comma-separated")
-    a("--model", help="models: linear, mlp, cnn")
-    a("--act", help="activations (names or formulas), comma-separated")
-    a("--opt", help="optimizers, comma-separated")
+    a("--data", metavar="NAME,NAME", help="datasets, comma-separated")
+    a("--model", metavar="NAME,NAME", help="models: linear, mlp, cnn")
+    a("--act", metavar="NAME,NAME", help="activations (names or formulas), comma-separated")
+    a("--opt", metavar="NAME,NAME", help="optimizers, comma-separated")
     a("--seeds", type=int, help="number of seeds")
     a("--epochs", type=int)
     a("--steps", type=int, help="a step budget instead of epochs")

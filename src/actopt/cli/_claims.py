@@ -13,11 +13,11 @@ from ._common import (
     UsageError,
     add_command,
     add_json,
+    comma_list,
     emit_json,
     err,
     out,
     positive_int,
-    split_top_level,
 )
 
 __all__ = ["add_parsers"]
@@ -26,12 +26,13 @@ _STYLE = {"supported": "green", "not supported": "red", "mixed": "yellow", "inco
 
 
 def _ids(text: str | None) -> list[str] | None:
-    """The ids of ``--only``, checked before anything runs (unknown: one usage error)."""
-    if not text:
+    """The ids of ``--only``, checked before anything runs (unknown or none: one usage
+    error)."""
+    ids = comma_list(text, "--only")
+    if ids is None:
         return None
     from actopt.claims import get
 
-    ids = split_top_level(text)
     try:
         return [get(i).id for i in ids]
     except KeyError as e:

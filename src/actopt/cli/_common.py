@@ -24,6 +24,7 @@ __all__ = [
     "add_command",
     "add_json",
     "cli_hints",
+    "comma_list",
     "emit_json",
     "err",
     "make_dir",
@@ -132,6 +133,17 @@ def split_top_level(text: str) -> list[str]:
             start = i + 1
     parts.append(text[start:].strip())
     return [p for p in parts if p]
+
+
+def comma_list(text: str | None, flag: str) -> list[str] | None:
+    """The items of a comma-list flag (None: the flag was not given). A flag given with no item
+    (``--act ""``, ``--only ,``) is one usage error, never "all" or the defaults."""
+    if text is None:
+        return None
+    items = split_top_level(text)
+    if not items:
+        raise UsageError(f"{flag}: needs at least one value, got {text!r}")
+    return items
 
 
 # -- output paths: checked when the command line is read, before any work ---------------------

@@ -12,13 +12,13 @@ from ._common import (
     UsageError,
     add_command,
     add_json,
+    comma_list,
     emit_json,
     err,
     make_dir,
     out,
     output_dir,
     parse_params,
-    split_top_level,
 )
 
 __all__ = ["add_parsers"]
@@ -73,9 +73,7 @@ def cmd_landscape(args: argparse.Namespace) -> int:
         raise UsageError("usage: actopt landscape NAME [--opt a,b,...] (actopt landscape --list)")
     try:
         fn = L.function(args.name, **parse_params(args.param))
-        opts = [O.spec(o).name for o in split_top_level(args.opt)]
-        if not opts:
-            raise UsageError(f"--opt names no optimizer: {args.opt!r}")
+        opts = [O.spec(o).name for o in comma_list(args.opt, "--opt")]
         for name in opts:  # every optimizer's lr, checked before any runs
             O.spec(name).validate({"lr": args.lr})
         L.check_race(args.steps, len(opts) * (2 if args.tune else 1), noise=args.noise,
@@ -159,6 +157,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a(
         "--opt",
         default=SEED_OPTIMIZERS,
+        metavar="NAME,NAME",
         help=f"comma list of optimizers (default {SEED_OPTIMIZERS})",
     )
     a("--steps", type=int, default=500)

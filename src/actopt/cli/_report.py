@@ -11,7 +11,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from ._common import UsageError, add_command, err, out, split_top_level
+from ._common import UsageError, add_command, comma_list, err, out
 
 __all__ = ["add_parsers", "print_bench", "print_leaderboard", "report"]
 
@@ -77,6 +77,7 @@ def report(folder: str, quiet: bool = False, **options: Any) -> Any:
 def cmd_report(args: argparse.Namespace) -> int:
     from actopt.report import leaderboard_table, read_bench
 
+    formats = comma_list(args.format, "--format") or []  # before the folder: a flag error first
     folder(args.out)
     if args.to is not None:
         folder(args.to, "--to")
@@ -86,7 +87,6 @@ def cmd_report(args: argparse.Namespace) -> int:
         except _library_errors() as e:
             raise UsageError(str(e)) from None
         return 0
-    formats = split_top_level(args.format) if args.format else []
     report(args.out, args.quiet, to=args.to, formats=formats, dpi=args.dpi)
     return 0
 
