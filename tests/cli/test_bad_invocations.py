@@ -192,6 +192,11 @@ ROWS = [
     row("bad-value", "bench", "--lr", "inf"),
     row("bad-value", *TINY_BENCH, "--lr", "0", "--tune", "--out", "{tmp}/b"),
     row("bad-value", "playground", "--port", "70000"),
+    # -- an abbreviated option: argparse would read it as the longer one it starts -------------
+    row("abbreviation", "bench", "--seed", "3", "--out", "{tmp}/b", literal="--seed"),
+    row("abbreviation", "claims", "--seed", "3", "--out", "{tmp}/c", literal="--seed"),
+    row("abbreviation", *TINY_TRAIN, "--epoch", "2", literal="--epoch"),
+    row("abbreviation", "search", "--budg", "2", "--out", "{tmp}/s", literal="--budg"),
     # -- resources beyond this machine, without --allow-large -------------------------------------
     # (the one that filled 12 GB in 40 s runs apart: a regression must not take the tests down)
     row("resources", *TINY_TRAIN, "--depth", "1000000", process=True),

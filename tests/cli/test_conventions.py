@@ -181,3 +181,11 @@ def test_an_empty_list_flag_is_one_usage_error(name, flag, value, tmp_path, caps
 
 def test_every_command_with_a_list_flag_is_covered():
     assert {("bench", "--act"), ("bench", "--data"), ("claims", "--only")} <= set(LIST_FLAGS)
+
+
+def test_no_parser_takes_abbreviated_options():
+    """``bench --seed 3`` silently became ``--seeds 3``: no parser expands a prefix."""
+    parser = build_parser()
+    assert not parser.allow_abbrev
+    for name, sub in _subparsers().items():
+        assert not sub.allow_abbrev, name

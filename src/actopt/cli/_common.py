@@ -81,7 +81,12 @@ class Formatter(argparse.HelpFormatter):
 
 
 class Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one ``error:`` line (exit status 2)."""
+    """An argument parser whose errors are one ``error:`` line (exit status 2) and that takes
+    no abbreviated option (``bench --seed 3`` would silently be ``--seeds 3``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         print_error(f"{message} (see '{self.prog} --help')")
