@@ -14,12 +14,13 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "actopt"
 
 # a package may import only packages of a lower layer (and its own modules); "_registry",
-# "_numbers", "_resources" and the package root ("actopt": __version__) are shared utilities
-# below everything
+# "_numbers", "_resources", "_json" and the package root ("actopt": __version__) are shared
+# utilities below everything
 LAYERS = {
     "_registry": 0,
     "_numbers": 0,
     "_resources": 0,
+    "_json": 0,
     "activations": 1,
     "optim": 1,
     "data": 1,
@@ -35,7 +36,7 @@ LAYERS = {
     "cli": 6,
 }
 UTILITIES = {"actopt", "actopt._registry", "actopt._numbers", "actopt._resources",
-             "actopt.__init__"}  # fmt: skip
+             "actopt._json", "actopt.__init__"}  # fmt: skip
 
 
 def _module_name(path: Path) -> str:
@@ -134,7 +135,7 @@ def test_no_module_imports_itself_back():
 
 def test_report_reads_only_the_stores_side_of_the_bench():
     """(tests/report checks the same at run time: no torch in sys.modules.)"""
-    allowed = {"actopt.bench", "actopt.bench._store", "actopt.bench._stats"}
+    allowed = {"actopt.bench", "actopt.bench._store", "actopt.bench._stats", "actopt._json"}
     for module, targets in MODULES.items():
         if _package(module) == "report":
             assert {t for t in targets if _package(t) != "report"} <= allowed, module

@@ -39,14 +39,18 @@ def _ids(text: str | None) -> list[str] | None:
         raise UsageError(str(e.args[0])) from None
 
 
-def _list() -> int:
+def _list(json_target: str | None) -> int:
     from actopt.claims import get, names
 
+    rows = [get(i) for i in names()]
+    doc = [{"number": c.number, "id": c.id, "family": c.family, "claim": c.statement,
+            "source": c.source} for c in rows]  # fmt: skip
+    if emit_json(json_target, doc):
+        return 0
     table = Table(title=f"actopt claims ({len(names())})")
     for title in ("#", "id", "family", "claim", "source"):
         table.add_column(title, justify="right" if title == "#" else "left")
-    for i in names():
-        c = get(i)
+    for c in rows:
         table.add_row(str(c.number), c.id, c.family, escape(c.statement), escape(c.source))
     out.print(table)
     return 0
@@ -81,7 +85,7 @@ def _table(report) -> None:
 
 def cmd_claims(args: argparse.Namespace) -> int:
     if args.list:
-        return _list()
+        return _list(args.json)
     if args.seeds is not None and args.seeds < 1:
         raise UsageError(f"--seeds must be >= 1, got {args.seeds}")
     ids = _ids(args.only)
@@ -175,7 +179,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--backend", choices=["local", "ray"], default="local", help="where the runs train")
     a("--address", help="Ray cluster address (with --backend ray)")
     a("--workers", type=positive_int, help="parallel runs (default: one per core)")
-    add_json(p, "the verdicts")
+    add_json(p, "the verdicts (with --list: the claims)")
     a("--markdown", metavar="PATH", help="also write the verdicts as Markdown (figures beside it)")
     a("--data-dir", help="where mnist/ and fashion-mnist/ live")
     a("--no-download", action="store_true", help="fail instead of downloading missing data")

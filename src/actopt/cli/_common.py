@@ -4,7 +4,6 @@ output paths checked before any work, ``--json`` (a path, ``-`` for stdout) and 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -15,6 +14,7 @@ from typing import Any, NoReturn
 from rich.console import Console
 from rich.markup import escape
 
+from .._json import dumps
 from .._numbers import parse_plain
 
 __all__ = [
@@ -227,10 +227,11 @@ def add_json(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def emit_json(target: str | None, doc: Any) -> bool:
-    """Write ``doc`` where ``--json`` says; True when it went to stdout (print no tables)."""
+    """Write ``doc`` where ``--json`` says; True when it went to stdout (print no tables).
+    Strict JSON: a non-finite number (NaN, ±inf) is written as null."""
     if target is None:
         return False
-    text = doc if isinstance(doc, str) else json.dumps(doc, indent=2, default=str)
+    text = doc if isinstance(doc, str) else dumps(doc, indent=2, default=str)
     if target == "-":
         sys.stdout.write(text + "\n")
         return True

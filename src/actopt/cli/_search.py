@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -91,13 +90,15 @@ def _validate(args: argparse.Namespace) -> dict:
 
 
 def _print_board(board: list[dict], folder: str) -> None:
+    from actopt.search._evaluate import fmt_score
+
     table = Table(title=f"best of {len(board)} (all strategies in {folder})")
     for col in ("#", "f(x)", "val acc [95% CI]", "test", "cost", "to swish", "LaTeX"):
         table.add_column(col, overflow="fold")
     for i, e in enumerate(board, 1):
         s, sw = e["score"], e["swish"]
         table.add_row(
-            str(i), escape(e["text"]), f"{s['mean']:.3f} [{s['lo']:.3f}, {s['hi']:.3f}]",
+            str(i), escape(e["text"]), escape(fmt_score(s)),
             f"{s['test']:.3f}", str(e["cost"]), f"{sw['distance']:.2g} (β={sw['beta']:.2f})",
             escape(e["latex"]),
         )  # fmt: skip
@@ -118,10 +119,12 @@ def _print_validation(doc: dict) -> None:
         table.add_column(col, overflow="fold")
 
     for b, s in doc["baselines"].items():
-        table.add_row(b, "", fmt_accuracy(s), *("baseline" if c == b else "" for c in BASELINES))
+        table.add_row(b, "", escape(fmt_accuracy(s)),
+                      *("baseline" if c == b else "" for c in BASELINES))  # fmt: skip
     for r in doc["rows"]:
         table.add_row(
-            f"#{r['search_rank']} {escape(r['text'])}", f"{r['search_val']:.3f}", fmt_accuracy(r),
+            f"#{r['search_rank']} {escape(r['text'])}", f"{r['search_val']:.3f}",
+            escape(fmt_accuracy(r)),
             *(fmt_comparison(r["vs"][b]) for b in BASELINES),
         )  # fmt: skip
     out.print(table)
@@ -162,7 +165,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     doc = {"counts": result.counts() if result else None,
            "wall_s": result.wall_s if result else None, "top": board,
            "validation": validation}  # fmt: skip
-    if emit_json(args.json, json.loads(json.dumps(doc, default=str))):
+    if emit_json(args.json, doc):
         return 0
     _print_board(board, args.out)
     if validation is not None:

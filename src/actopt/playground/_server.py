@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import json
 import logging
 import math
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from .._json import dumps
 from ._catalog import act_plot, hello
 from ._config import config_to_json
 from ._export import NotExpressible, command, save_run, to_runspec
@@ -39,7 +39,6 @@ from ._landscape import landscape_message
 from ._protocol import Message, parse_message
 from ._schema import ProtocolError
 from ._session import Session
-from ._wire import clean
 
 __all__ = ["LOCAL_HOSTS", "STATIC", "create_app"]
 
@@ -105,7 +104,7 @@ class _Live:
             if isinstance(message, bytes):
                 await self.ws.send_bytes(message)
             else:  # strict JSON: a NaN (log(x) at x < 0) becomes null, which JSON.parse reads
-                await self.ws.send_text(json.dumps(clean(message), allow_nan=False))
+                await self.ws.send_text(dumps(message))
 
     async def run(self) -> None:
         self.session = await self.work(Session)

@@ -9,26 +9,16 @@ Non-finite floats in the header become ``null`` (JSON has no NaN).
 from __future__ import annotations
 
 import json
-import math
 import struct
 from typing import Any
 
 import numpy as np
 
-__all__ = ["clean", "pack", "unpack"]
+from .._json import dumps
+
+__all__ = ["pack", "unpack"]
 
 _DTYPES = {"float32": "f4", "int8": "i1", "uint8": "u1", "int32": "i4"}
-
-
-def clean(value: Any) -> Any:
-    """``value`` with every non-finite float replaced by None, ready for strict JSON."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean(v) for v in value]
-    return value
 
 
 def _pad(n: int) -> int:
@@ -46,7 +36,7 @@ def pack(header: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
         data = a.tobytes()
         chunks.append(data + b"\0" * _pad(len(data)))
         offset += len(data) + _pad(len(data))
-    head = json.dumps(clean({**header, "arrays": table}), separators=(",", ":")).encode()
+    head = dumps({**header, "arrays": table}, separators=(",", ":")).encode()
     head += b" " * _pad(4 + len(head))  # the arrays start 8-byte aligned
     return struct.pack("<I", len(head)) + head + b"".join(chunks)
 

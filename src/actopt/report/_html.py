@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._json import dumps
 from ._columns import LEADERBOARD, caption, fmt_pct, verdict_class
 from ._data import Bench
 from ._plots import section_plots, tuning_plot
@@ -168,17 +169,6 @@ def warnings(bench: Bench) -> list[str]:
     return out
 
 
-def _clean(x: Any) -> Any:
-    """JSON for the page: NaN and infinities become null (JSON.parse refuses them)."""
-    if isinstance(x, float):
-        return x if math.isfinite(x) else None
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
-    return x
-
-
 def render_html(bench: Bench) -> str:
     """The page for ``bench`` as one string."""
     figures: dict[str, Any] = {}
@@ -230,7 +220,7 @@ def render_html(bench: Bench) -> str:
     warns = "".join(f'<div class="warn">⚠ {html.escape(w)}</div>' for w in warnings(bench))
     spec = html.escape(json.dumps(bench.grid, indent=2, default=str))
     env = html.escape(json.dumps(bench.env, indent=2))
-    blob = json.dumps(_clean(figures), allow_nan=False, default=str).replace("</", "<\\/")
+    blob = dumps(figures, default=str).replace("</", "<\\/")
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>actopt bench report · {html.escape(str(bench.out.name))}</title><style>{_CSS}</style>

@@ -8,6 +8,7 @@ trains only what is missing. (The batched replica engine of issue #15 would slot
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from ..bench import Store, run_specs, t_interval
 from ..train import RunSpec
 
-__all__ = ["CHILD", "ROLE", "Score", "child_spec", "evaluate", "scores"]
+__all__ = ["CHILD", "ROLE", "Score", "child_spec", "evaluate", "fmt_score", "scores"]
 
 ROLE = "search"
 # the child network: a 2-hidden-layer MLP of width 64 on MNIST-1D, 300 Adam steps of 128
@@ -37,6 +38,19 @@ class Score:
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
+
+
+def fmt_score(s: dict) -> str:
+    """A mean accuracy with its 95% CI as the terminal and the pages show it; a CI the seeds
+    cannot give (one seed: NaN, read back from JSON as null) reads "no CI".
+
+    >>> fmt_score({"mean": 0.5, "lo": 0.4, "hi": 0.6}), fmt_score({"mean": 0.5, "lo": None})
+    ('0.500 [0.400, 0.600]', '0.500 [no CI]')
+    """
+    lo, hi = s.get("lo"), s.get("hi")
+    if lo is None or hi is None or not math.isfinite(lo) or not math.isfinite(hi):
+        return f"{s['mean']:.3f} [no CI]"
+    return f"{s['mean']:.3f} [{lo:.3f}, {hi:.3f}]"
 
 
 def child_spec(formula: str, seed: int, **child: object) -> RunSpec:

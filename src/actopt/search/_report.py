@@ -14,6 +14,7 @@ import torch
 
 from ..activations import from_formula
 from ._dedup import BETA_RANGE
+from ._evaluate import fmt_score
 from ._search import SearchResult, leaderboard, read_results
 from ._validate import BASELINES, fmt_accuracy, fmt_comparison, read_validation
 
@@ -100,7 +101,7 @@ def _table(board: list[dict[str, Any]]) -> str:
         rows.append(
             f"<tr><td>{i}</td><td><code>{html.escape(e['text'])}</code></td>"
             f"<td><code>{html.escape(e['latex'])}</code></td>"
-            f"<td>{s['mean']:.3f} [{s['lo']:.3f}, {s['hi']:.3f}]</td><td>{s['test']:.3f}</td>"
+            f"<td>{fmt_score(s)}</td><td>{s['test']:.3f}</td>"
             f"<td>{e['cost']}</td><td>{sw['distance']:.3g} (β={sw['beta']:.2f})</td>"
             f"<td>{', '.join(e['found_by'])}</td></tr>"
         )

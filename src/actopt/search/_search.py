@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._json import dumps
 from ..activations import from_formula
 from ._dedup import Seen, swish_distance
 from ._evaluate import evaluate
@@ -83,7 +84,7 @@ class SearchResult:
     def write(self, out: str | Path) -> Path:
         path = log_path(out, self.strategy)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=1))
+        tmp.write_text(dumps(self.to_dict(), indent=1))
         os.replace(tmp, path)  # never a half-written log
         return path
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._json import dumps
 from ..bench import (
     ALPHA,
     FINAL_STATUSES,
@@ -34,6 +35,7 @@ from ..bench import (
 )
 from ..data import check_n_train
 from ..train import RunSpec
+from ._evaluate import fmt_score
 from ._search import leaderboard, read_results
 
 __all__ = ["BASELINES", "NET", "ROLE", "check_validation", "fmt_accuracy", "fmt_comparison",
@@ -110,7 +112,7 @@ def _compare(df: pd.DataFrame, board: list[dict], seeds: int) -> dict[str, Any]:
 def fmt_accuracy(s: dict[str, Any]) -> str:
     """A function's test accuracy over seeds as the terminal and the page show it."""
     failed = f" ({s['failed']} failed)" if s["failed"] else ""
-    return f"{s['mean']:.3f} [{s['lo']:.3f}, {s['hi']:.3f}]{failed}"
+    return f"{fmt_score(s)}{failed}"
 
 
 def fmt_comparison(v: dict[str, Any]) -> str:
@@ -176,6 +178,6 @@ def validate(
            **_compare(_frame(stored, specs), board, seeds)}  # fmt: skip
     path = validation_path(out)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(doc, indent=1, default=str))
+    tmp.write_text(dumps(doc, indent=1, default=str))
     tmp.replace(path)
     return doc
