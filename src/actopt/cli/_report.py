@@ -18,20 +18,62 @@ __all__ = ["add_parsers", "print_bench", "print_leaderboard", "report"]
 _STYLE = {"better": "green", "worse": "red", "tie": "dim", "baseline": "bold", "na": "yellow"}
 
 
+_CONFIG_FLOOR = 12  # the narrowest the config column folds to before a layout is refused
+# in a terminal too narrow for every column, the secondary numbers go to a second table
+_DETAILS = ("lr", "ep→target", "gen gap", "dead")
+
+
+def _least(column, cells: list[str], wrap_title: bool) -> int:
+    """The width a column takes: a whole column its widest cell and its title (or the title's
+    widest word, where titles break at spaces); the config column folds, down to a floor."""
+    if not column.whole:
+        return min(max(map(len, cells), default=0), _CONFIG_FLOOR)
+    title = column.title.split() if wrap_title else [column.title]
+    return max(len(t) for t in [*cells, *title])
+
+
+def _layouts() -> list[tuple[tuple[tuple[int, ...], ...], bool, bool]]:
+    """The ways to lay the leaderboard out, best first: (the columns of each table, whether
+    compact, whether titles break at spaces)."""
+    from actopt.report import LEADERBOARD
+
+    every = tuple(range(len(LEADERBOARD)))
+    detail = {i for i, c in enumerate(LEADERBOARD) if c.title in _DETAILS}
+    keep = {i for i, c in enumerate(LEADERBOARD) if c.title in ("rank", "config")}
+    split = (tuple(i for i in every if i not in detail), tuple(sorted(keep | detail)))
+    return [((every,), False, False), ((every,), False, True), ((every,), True, True),
+            (split, True, True)]  # fmt: skip
+
+
 def print_leaderboard(board, title: str) -> None:
+    """The leaderboard as wide as the terminal allows, never cutting a number: the full table;
+    narrower, with titles over two lines, then without padding or side rules; narrower still,
+    split in two tables (the secondary numbers apart). Only the config column folds."""
+    from rich import box
+
     from actopt.report import LEADERBOARD
     from actopt.report._columns import verdict_class
 
-    table = Table(title=escape(title))
-    for c in LEADERBOARD:
-        table.add_column(c.title, justify=c.align, no_wrap=not c.wrap)
-    for _, r in board.iterrows():
-        cells = []
-        for c in LEADERBOARD:
-            text = escape(c.cell(r))
-            cells.append(f"[{_STYLE[verdict_class(c.cell(r))]}]{text}[/]" if c.verdict else text)
-        table.add_row(*cells)
-    out.print(table)
+    rows = [[c.cell(r) for c in LEADERBOARD] for _, r in board.iterrows()]
+    for parts, compact, wrap_title in _layouts():
+        least = [_least(c, [row[i] for row in rows], wrap_title) for i, c in enumerate(LEADERBOARD)]
+        overhead = (lambda n: n - 1) if compact else (lambda n: 3 * n + 1)
+        if all(sum(least[i] for i in p) + overhead(len(p)) <= out.width for p in parts):
+            break  # the last layout stands even when nothing fits
+    style = dict(box=box.SIMPLE_HEAD, padding=(0, 0), show_edge=False) if compact else {}
+    for k, part in enumerate(parts):
+        table = Table(title=escape(title if k == 0 else f"{title} (continued)"), **style)
+        for i in part:
+            c = LEADERBOARD[i]
+            table.add_column(c.title, justify=c.align, overflow="fold",
+                             width=least[i] if c.whole else None)  # fmt: skip
+        for row in rows:
+            table.add_row(*(
+                f"[{_STYLE[verdict_class(row[i])]}]{escape(row[i])}[/]"
+                if LEADERBOARD[i].verdict else escape(row[i])
+                for i in part
+            ))  # fmt: skip
+        out.print(table)
 
 
 def print_bench(bench) -> None:

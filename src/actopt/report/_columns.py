@@ -54,14 +54,14 @@ class Column:
     title: str
     cell: Callable[[Mapping[str, Any]], str]
     align: str = "right"  # "left" or "right"
-    wrap: bool = True  # False: a terminal never breaks it over lines (config names)
+    whole: bool = True  # a terminal never cuts or breaks it (numbers, verdicts); False: folds
     verdict: bool = False  # the cell is better / worse / tie / baseline: renderers colour it
     key: str = ""  # the leaderboard field it sorts by (the HTML table's sort key)
 
 
 LEADERBOARD: tuple[Column, ...] = (
     Column("rank", lambda r: fmt_num(r["rank"], ".0f"), key="rank"),
-    Column("config", lambda r: str(r["config"]), align="left", wrap=False, key="config"),
+    Column("config", lambda r: str(r["config"]), align="left", whole=False, key="config"),
     Column("lr", lambda r: fmt_num(r["lr"], ".3g"), key="lr"),
     Column("test acc", lambda r: fmt_pct(r["test_acc"]), key="test_acc"),
     Column("95% CI", fmt_ci, key="ci_low"),
