@@ -39,6 +39,24 @@ class Bench:
         return out
 
 
+# the folders other commands fill through the bench's store, and how each is reported
+_OTHER_FOLDERS = {
+    "claims": "a claims folder ({n} runs); 'actopt claims --out {out}' (with the options it ran "
+              "with) reports it from the store, and its page is {out}/claims.html",
+    "search": "a search folder ({n} runs); its page is {out}/search.html, and 'actopt search "
+              "--out {out}' (with the options it ran with) prints its leaderboard",
+}  # fmt: skip
+
+
+def _not_a_bench(roles: dict[str, set[str]], out: Path) -> str:
+    """Why a store holds no bench run: nothing finished yet, or it is another command's."""
+    for role, text in _OTHER_FOLDERS.items():
+        n = sum(any(r.startswith(role) for r in rs) for rs in roles.values())
+        if n:
+            return "no bench runs: this is " + text.format(n=n, out=out)
+    return "no finished runs yet"
+
+
 def read_bench(out: str | Path) -> Bench:
     """``out``'s store, read-only. ``StoreError`` (one line naming the file) when there is no
     store, it is damaged, or it holds no finished run yet."""
@@ -48,8 +66,9 @@ def read_bench(out: str | Path) -> Bench:
         tuning = store.get_meta("tuning")
         run_ids = store.get_meta("run_ids")
         rows = store.rows("run")
+        roles = store.roles() if not rows else {}
     if not rows:
-        raise StoreError(f"{store.path}: no finished runs yet")
+        raise StoreError(f"{store.path}: {_not_a_bench(roles, out)}")
     df = to_frame(rows, grid.get("target_acc"))
     mine = df["run_id"].isin(run_ids) if run_ids is not None else pd.Series(True, df.index)
     if not mine.any():  # a grid whose runs have not landed yet: nothing of it to show

@@ -1,0 +1,53 @@
+"""What ``actopt report`` prints in a terminal: a leaderboard that never cuts a number (at any
+common width every cell of a numeric or verdict column is printed whole, on one line; only the
+config column folds), and what a folder of another command is."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from actopt.cli import _report as report_cli
+from actopt.report import LEADERBOARD, read_bench
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 120, 140, 200])
+def test_numbers_are_never_cut_at_any_width(hard_store, width, monkeypatch):
+    bench = read_bench(hard_store)
+    console = Console(file=io.StringIO(), width=width, highlight=False, color_system=None)
+    monkeypatch.setattr(report_cli, "out", console)
+    report_cli.print_bench(bench)
+    text = console.file.getvalue()
+    assert "…" not in text
+    assert max(map(len, text.splitlines())) <= width
+    lines = text.splitlines()
+    for _, _, _, part in bench.sections():
+        for _, r in part.iterrows():
+            for c in LEADERBOARD:
+                if c.whole:
+                    cell = c.cell(r)
+                    assert any(cell in line for line in lines), (width, c.title, cell)
+
+
+@pytest.mark.parametrize(("role", "says"), [
+    ("claims", "actopt claims --out"), ("search", "search.html"),
+    ("search-validate", "search.html"), ("run", None),
+])  # fmt: skip
+def test_report_on_another_commands_folder_says_what_it_is(role, says, tmp_path, capsys):
+    """``report`` on a claims or search folder said "no finished runs yet" over 40 runs."""
+    from actopt.bench import Store
+    from actopt.cli import main
+    from actopt.train import RunResult, RunSpec
+
+    with Store(tmp_path) as s:
+        for seed in (0, 1):
+            spec = RunSpec(data="moons", width=8, epochs=1, seed=seed)
+            s.put(RunResult(spec, final={"test_acc": 0.5}), role=role)
+    code = main(["report", str(tmp_path), "-q"])
+    err = capsys.readouterr().err
+    if says is None:  # a bench folder: its report
+        assert code == 0 and not err
+    else:
+        assert code == 2 and says in err and "2 runs" in err and "no finished" not in err, err
