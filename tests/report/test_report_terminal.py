@@ -51,3 +51,32 @@ def test_report_on_another_commands_folder_says_what_it_is(role, says, tmp_path,
         assert code == 0 and not err
     else:
         assert code == 2 and says in err and "2 runs" in err and "no finished" not in err, err
+
+
+def _store(out, configs: list[tuple[str, str]], seeds=(0, 1, 2)):
+    """A bench store of ``configs`` (data, act) with adam, its baseline relu/adam."""
+    from actopt.bench import Store
+    from actopt.train import RunResult, RunSpec
+
+    with Store(out) as s:
+        s.set_meta("grid", {"baseline": "relu/adam"})
+        for data, act in configs:
+            for seed in seeds:
+                spec = RunSpec(data=data, act=act, width=8, epochs=1, seed=seed)
+                s.put(RunResult(spec, final={"test_acc": 0.5 + 0.1 * seed}))
+    return out
+
+
+@pytest.mark.parametrize(("configs", "says"), [
+    ([("moons", "relu")], "no other config to compare with"),
+    ([("moons", "relu"), ("mnist1d", "relu")], "no other config to compare with"),
+    ([("moons", "relu"), ("moons", "tanh")], "paired t-test"),
+])  # fmt: skip
+def test_the_caption_says_why_there_is_no_test(configs, says, tmp_path):
+    """One config per dataset has nothing to compare with; it is not a seed count problem."""
+    from actopt.report import caption
+
+    bench = read_bench(_store(tmp_path, configs))
+    for _, _, _, part in bench.sections():
+        text = caption(part, bench.baseline)
+        assert says in text and "fewer than two ok seeds" not in text, text

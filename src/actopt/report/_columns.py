@@ -81,8 +81,11 @@ def caption(board: pd.DataFrame, baseline: str | None) -> str:
     if board.empty:
         return ""
     parts = []
-    m = int(board.groupby(["data", "model"])["p_value"].count().max())
-    if baseline and not m:
+    sections = board.groupby(["data", "model"])
+    m = int(sections["p_value"].count().max())
+    if baseline and not m and sections["config"].nunique().max() < 2:
+        parts.append(f"vs baseline {baseline}: no other config to compare with")
+    elif baseline and not m:
         parts.append(f"vs baseline {baseline}: no test possible (fewer than two ok seeds)")
     elif baseline:
         parts.append(
