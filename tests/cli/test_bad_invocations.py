@@ -192,6 +192,8 @@ ROWS = [
     row("bad-value", "bench", "--lr", "inf"),
     row("bad-value", *TINY_BENCH, "--lr", "0", "--tune", "--out", "{tmp}/b"),
     row("bad-value", "playground", "--port", "70000"),
+    row("bad-value", "search", "--top", "0", "--out", "{tmp}/s", literal="--top"),
+    row("bad-value", "search", "--top", "-3", "--out", "{tmp}/s", literal="--top"),
     # -- an abbreviated option: argparse would read it as the longer one it starts -------------
     row("abbreviation", "bench", "--seed", "3", "--out", "{tmp}/b", literal="--seed"),
     row("abbreviation", "claims", "--seed", "3", "--out", "{tmp}/c", literal="--seed"),

@@ -212,7 +212,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--workers", type=positive_int, help="training processes (default: one per core)")
     a("--steps", type=int, help="child network's training steps (default 300)")
     a("--width", type=int, help="child network's hidden width (default 64)")
-    a("--top", type=int, default=10, help="leaderboard length (default 10)")
+    a("--top", type=positive_int, default=10, help="leaderboard length (default 10)")
     a("--validate", type=int, metavar="K",
       help="train the top K again on Fashion-MNIST, a deeper net, against baselines")  # fmt: skip
     a("--validate-seeds", type=int, default=5, help="seeds per function in --validate (default 5)")
