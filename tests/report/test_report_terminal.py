@@ -53,7 +53,7 @@ def test_report_on_another_commands_folder_says_what_it_is(role, says, tmp_path,
         assert code == 2 and says in err and "2 runs" in err and "no finished" not in err, err
 
 
-def _store(out, configs: list[tuple[str, str]], seeds=(0, 1, 2)):
+def _store(out, configs: list[tuple[str, str]], seeds=(0, 1, 2), **fields):
     """A bench store of ``configs`` (data, act) with adam, its baseline relu/adam."""
     from actopt.bench import Store
     from actopt.train import RunResult, RunSpec
@@ -62,7 +62,9 @@ def _store(out, configs: list[tuple[str, str]], seeds=(0, 1, 2)):
         s.set_meta("grid", {"baseline": "relu/adam"})
         for data, act in configs:
             for seed in seeds:
-                spec = RunSpec(data=data, act=act, width=8, epochs=1, seed=seed)
+                spec = RunSpec(
+                    **{"data": data, "act": act, "width": 8, "epochs": 1, "seed": seed, **fields}
+                )
                 s.put(RunResult(spec, final={"test_acc": 0.5 + 0.1 * seed}))
     return out
 
@@ -80,3 +82,23 @@ def test_the_caption_says_why_there_is_no_test(configs, says, tmp_path):
     for _, _, _, part in bench.sections():
         text = caption(part, bench.baseline)
         assert says in text and "fewer than two ok seeds" not in text, text
+
+
+@pytest.mark.parametrize(("fields", "note"), [
+    ({"batch_size": 64}, "every matched config trained differently in (1) and (2): batch_size "
+                         "128 (1) vs 64 (2)"),
+    ({"epochs": 2, "width": 16}, "width 8 (1) vs 16 (2); epochs 1 (1) vs 2 (2)"),
+    ({}, None),
+])  # fmt: skip
+def test_compare_names_what_else_differs(fields, note, tmp_path, capsys):
+    """``compare`` matched benches that differ in batch size without a word."""
+    from actopt.cli import main
+
+    configs = [("moons", "relu"), ("moons", "tanh")]
+    first, second = _store(tmp_path / "a", configs), _store(tmp_path / "b", configs, **fields)
+    assert main(["compare", str(first), str(second)]) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    if note is None:
+        assert "note:" not in shown
+    else:
+        assert note in shown, shown

@@ -194,6 +194,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out.print("[dim]matched by dataset, model and config; t-test over seeds (paired where the "
               "seeds match), p Holm-adjusted over the configs compared; adjusted p ≥ 0.05 is "
               "a tie[/]")  # fmt: skip
+    matched = table[table["only"] == ""]
+    for differs, part in matched[matched["differs"] != ""].groupby("differs", sort=False):
+        which = ("every matched config" if len(part) == len(matched)
+                 else ", ".join(dict.fromkeys(part["config"])))  # fmt: skip
+        out.print(f"[yellow]note:[/] {escape(which)} trained differently in (1) and (2): "
+                  f"{escape(differs)}", soft_wrap=True)  # fmt: skip
     return 0
 
 

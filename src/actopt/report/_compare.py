@@ -3,7 +3,8 @@
 Configs are matched by (dataset, model, config label); for each, the mean test accuracy in
 both, the difference (second − first), a t-test over seeds (paired on common seeds, Welch's
 otherwise) and its p Holm-adjusted over the configs matched. Configs found in one bench only
-are listed apart.
+are listed apart. Matched configs whose runs differ in anything else (batch size, epochs, lr,
+width, …) say so in ``differs``.
 
 >>> compare_benches("bench-a", "bench-b")[["config", "diff", "p_holm"]]   # doctest: +SKIP
 """
@@ -26,8 +27,9 @@ _KEY = ["data", "model", "config"]
 def compare_benches(first: str | Path, second: str | Path) -> pd.DataFrame:
     """One row per config: ``acc_1``, ``acc_2``, ``diff``, ``test``, ``p_value``, ``p_holm``,
     ``verdict`` (``second better`` / ``second worse`` / ``tie`` / ``n/a …``: the words of
-    ``bench.verdict``, as the leaderboard and search say them) and ``only``
-    (``""``, ``"first"`` or ``"second"`` for configs found in one bench only)."""
+    ``bench.verdict``, as the leaderboard and search say them), ``only``
+    (``""``, ``"first"`` or ``"second"`` for configs found in one bench only) and ``differs``
+    (``"batch_size 128 (1) vs 64 (2)"``: the spec fields in which matched configs differ)."""
     a, b = read_bench(first), read_bench(second)
     board_a = a.board.set_index(_KEY)
     board_b = b.board.set_index(_KEY)
@@ -41,9 +43,10 @@ def compare_benches(first: str | Path, second: str | Path) -> pd.DataFrame:
                    seeds_1=int(board_a.loc[key, "ok"]) if in_a else 0,
                    seeds_2=int(board_b.loc[key, "ok"]) if in_b else 0,
                    only="" if in_a and in_b else "first" if in_a else "second",
-                   p_value=math.nan, test="", verdict="")  # fmt: skip
+                   p_value=math.nan, test="", verdict="", differs="")  # fmt: skip
         row["diff"] = row["acc_2"] - row["acc_1"]
         if in_a and in_b:
+            row["differs"] = _differs(*(_runs(x.df, key) for x in (a, b)))
             runs = [_ok(x.df, key) for x in (a, b)]
             if min(len(r) for r in runs) == 0:
                 row["verdict"] = "n/a (no ok runs)"
@@ -63,9 +66,28 @@ def compare_benches(first: str | Path, second: str | Path) -> pd.DataFrame:
     return table
 
 
-def _ok(df: pd.DataFrame, key: tuple) -> pd.DataFrame:
+def _runs(df: pd.DataFrame, key: tuple) -> pd.DataFrame:
     data, model, config = key
 
     df = df.assign(config=unique_labels(df))
-    return df[(df["data"] == data) & (df["model"] == model) & (df["config"] == config)
-              & (df["status"] == "ok")]  # fmt: skip
+    return df[(df["data"] == data) & (df["model"] == model) & (df["config"] == config)]
+
+
+def _ok(df: pd.DataFrame, key: tuple) -> pd.DataFrame:
+    runs = _runs(df, key)
+    return runs[runs["status"] == "ok"]
+
+
+def _differs(first: pd.DataFrame, second: pd.DataFrame) -> str:
+    """The spec fields (the seed aside) in which two matched configs' runs differ."""
+    cols = list(first.columns)  # to_frame's order: run_id, role, status, the spec, opt_label…
+    spec = cols[cols.index("status") + 1 : cols.index("opt_label")]
+    said = []
+    for field in spec:
+        # the spec's diagnostics flag shares its column with the diagnostics measured
+        if field in ("seed", "diagnostics") or field not in second.columns:
+            continue
+        va, vb = (sorted({str(v) for v in x[field]}) for x in (first, second))
+        if va != vb:
+            said.append(f"{field} {', '.join(va)} (1) vs {', '.join(vb)} (2)")
+    return "; ".join(said)
