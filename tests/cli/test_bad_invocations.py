@@ -192,6 +192,8 @@ ROWS = [
     row("bad-value", "bench", "--lr", "inf"),
     row("bad-value", *TINY_BENCH, "--lr", "0", "--tune", "--out", "{tmp}/b"),
     row("bad-value", "playground", "--port", "70000"),
+    row("bad-value", *TINY_TRAIN, "-d", "noise=-1", literal="noise >= 0"),
+    row("bad-value", *TINY_TRAIN, "-d", "n=1", literal="n >= 2"),
     row("bad-value", "search", "--top", "0", "--out", "{tmp}/s", literal="--top"),
     row("bad-value", "search", "--top", "-3", "--out", "{tmp}/s", literal="--top"),
     # -- an abbreviated option: argparse would read it as the longer one it starts -------------
@@ -221,6 +223,8 @@ ROWS = [
         literal="checksum mismatch"),
     row("data-file", *TINY_TRAIN, "--data", "fashion-mnist", "--data-dir", "{corrupt}", code=1,
         literal="is corrupt or truncated"),
+    row("data-file", *TINY_TRAIN, "--data", "mnist", "--data-dir", "{tmp}", "--no-download",
+        code=1, literal="downloading is off"),
     # -- a Ray cluster that is not there --------------------------------------------------------
     row("ray", *TINY_BENCH, "--backend", "ray", "--address", "127.0.0.1:1", "--out", "{tmp}/b",
         process=True),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
 from rich.markup import escape
@@ -62,11 +63,27 @@ def _prepare(spec, args: argparse.Namespace) -> None:
         torch.set_num_threads(args.threads)
 
 
+def _generated(spec):
+    """A generated dataset (toys, MNIST-1D), made before training: a bad option value
+    (``-d noise=-1``) is a usage error, not a failed run. An image set loads in the run: a
+    missing or corrupt file is that run's failure (exit status 1)."""
+    from actopt import data
+    from actopt.train import load_data
+
+    if data.spec(spec.data).needs_files:
+        return None
+    try:
+        return load_data(spec)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from actopt.train import run
 
     spec = spec_from_args(args)
     _prepare(spec, args)
+    dataset = _generated(spec)
     bar = Progress(
         TextColumn("epoch {task.fields[epoch]}"),
         BarColumn(),
@@ -86,10 +103,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     if not args.quiet:
         err.print(f"[dim]run {spec.run_id}: {escape(_describe(spec))}[/]")
     with bar:
-        result = run(spec, data_dir=args.data_dir, progress=progress)
+        result = run(spec, dataset=dataset, data_dir=args.data_dir,
+                     download=not args.no_download, progress=progress)  # fmt: skip
     to_stdout = emit_json(args.json, result.to_json())
-    if result.status == "error":
-        print_error(result.error)
+    if result.status == "error":  # the message, without the class name the result keeps
+        print_error(re.sub(r"^\w+(Error|Exception): ", "", result.error or "failed"))
         return 1
     if not to_stdout:
         _print_summary(result)
@@ -165,6 +183,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
       "spirals, blobs (default mnist1d: generated locally, no download)")  # fmt: skip
     a("--data-dir", help="folder with mnist/ and fashion-mnist/ (default $ACTOPT_DATA or "
       "~/.cache/actopt; missing files are downloaded)")  # fmt: skip
+    a("--no-download", action="store_true", help="fail instead of downloading missing data")
     a("--data-option", "-d", action="append", default=[], metavar="K=V",
       help="dataset option, e.g. noise=0.2 or n=5000 for toys")  # fmt: skip
     a("--val-fraction", type=float, default=0.1, help="validation split carved from train")
