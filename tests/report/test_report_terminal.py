@@ -102,3 +102,29 @@ def test_compare_names_what_else_differs(fields, note, tmp_path, capsys):
         assert "note:" not in shown
     else:
         assert note in shown, shown
+
+
+def test_csv_table_holds_numbers(hard_store, capsys):
+    """``--table csv`` wrote '86.65%', '85.97%–87.33%' and '0.34 / 0.34': a spreadsheet could
+    not sort or plot them. Now every leaderboard number is a number, accuracies as fractions."""
+    import pandas as pd
+
+    from actopt.cli import main
+
+    assert main(["report", str(hard_store), "--table", "csv"]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    text = {"data", "model", "config", "vs_baseline"}
+    assert {f for c in LEADERBOARD for f in c.raw} | {"data", "model"} == set(table.columns)
+    for col in set(table.columns) - text:
+        assert pd.api.types.is_numeric_dtype(table[col]), col
+    board = read_bench(hard_store).board.set_index("config")
+    for _, r in table.iterrows():
+        b = board.loc[r["config"]]
+        assert r["test_acc"] == pytest.approx(b["test_acc"]) and 0 <= r["test_acc"] <= 1
+        assert (r["ci_low"], r["ci_high"]) == pytest.approx(
+            (b["ci_low"], b["ci_high"]), nan_ok=True
+        )
+        assert (r["p_value"], r["p_holm"]) == pytest.approx(
+            (b["p_value"], b["p_holm"]), nan_ok=True
+        )
+        assert r["gen_gap"] == pytest.approx(b["gen_gap"]) and r["ok"] == b["ok"]

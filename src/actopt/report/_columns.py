@@ -57,6 +57,12 @@ class Column:
     whole: bool = True  # a terminal never cuts or breaks it (numbers, verdicts); False: folds
     verdict: bool = False  # the cell is better / worse / tie / baseline: renderers colour it
     key: str = ""  # the leaderboard field it sorts by (the HTML table's sort key)
+    fields: tuple[str, ...] = ()  # the leaderboard fields it shows (CSV columns); () = (key,)
+
+    @property
+    def raw(self) -> tuple[str, ...]:
+        """The leaderboard fields behind the cell, as CSV writes them (numbers, not text)."""
+        return self.fields or (self.key,)
 
 
 LEADERBOARD: tuple[Column, ...] = (
@@ -64,15 +70,15 @@ LEADERBOARD: tuple[Column, ...] = (
     Column("config", lambda r: str(r["config"]), align="left", whole=False, key="config"),
     Column("lr", lambda r: fmt_num(r["lr"], ".3g"), key="lr"),
     Column("test acc", lambda r: fmt_pct(r["test_acc"]), key="test_acc"),
-    Column("95% CI", fmt_ci, key="ci_low"),
+    Column("95% CI", fmt_ci, key="ci_low", fields=("ci_low", "ci_high", "ci_clipped")),
     Column("vs baseline", lambda r: str(r["vs_baseline"]), align="left", verdict=True,
            key="vs_baseline"),
-    Column("p / Holm", lambda r: _p(r), key="p_holm"),
+    Column("p / Holm", lambda r: _p(r), key="p_holm", fields=("p_value", "p_holm")),
     Column("ep→target", lambda r: fmt_num(r["epochs_to_target"], ".1f"),
            key="epochs_to_target"),
-    Column("gen gap", lambda r: fmt_num(r["gen_gap"], ".3f"), key="gen_gap"),
+    Column("gen gap", lambda r: fmt_pct(r["gen_gap"]), key="gen_gap"),  # train − test acc
     Column("dead", lambda r: fmt_pct(r["dead_fraction"]), key="dead_fraction"),
-    Column("ok/runs", lambda r: f"{r['ok']}/{r['seeds']}", key="ok"),
+    Column("ok/runs", lambda r: f"{r['ok']}/{r['seeds']}", key="ok", fields=("ok", "seeds")),
 )  # fmt: skip
 
 

@@ -1,5 +1,6 @@
-"""The leaderboard as a table for papers and spreadsheets: Markdown, LaTeX (booktabs) or CSV,
-in the leaderboard's own columns and formats, one table per (dataset, model) with its caption.
+"""The leaderboard as a table for papers and spreadsheets: Markdown or LaTeX (booktabs) in the
+leaderboard's own columns and formats, one table per (dataset, model) with its caption; or CSV,
+one table of numbers (accuracies as fractions, the CI's ends and the raw and Holm p apart).
 
 >>> from actopt.report import leaderboard_table                       # doctest: +SKIP
 >>> print(leaderboard_table(read_bench("bench-out"), "md"))           # doctest: +SKIP
@@ -9,6 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+from typing import Any
+
+import numpy as np
 
 from ._columns import LEADERBOARD, caption
 from ._data import Bench
@@ -30,18 +35,31 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+_COUNTS = ("rank", "ok", "seeds")  # whole numbers (a rank is stored as a float)
+
+
+def _number(v: Any, count: bool) -> Any:
+    """A CSV cell: a number as Python writes it (accuracies as fractions), nothing for none."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, (bool, np.bool_)) or count:
+        return int(v)
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def leaderboard_table(bench: Bench, kind: str) -> str:
     """The leaderboard of every (dataset, model) as ``md``, ``latex`` or ``csv`` text."""
     if kind not in TABLES:
         raise ValueError(f"table: one of {', '.join(TABLES)}, got {kind!r}")
     titles = [c.title for c in LEADERBOARD]
-    if kind == "csv":  # one table: dataset and model as columns
+    if kind == "csv":  # one table of numbers: dataset and model as columns, an empty cell: none
+        fields = [f for c in LEADERBOARD for f in c.raw]
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["data", "model", *titles])
+        w.writerow(["data", "model", *fields])
         for data, model, _, part in bench.sections():
             for _, r in part.iterrows():
-                w.writerow([data, model, *(c.cell(r) for c in LEADERBOARD)])
+                w.writerow([data, model, *(_number(r[f], f in _COUNTS) for f in fields)])
         return buf.getvalue()
     blocks = []
     for data, model, _, part in bench.sections():
