@@ -122,7 +122,8 @@ def _describe(spec) -> str:
 
 
 def _print_summary(result) -> None:
-    table = Table(title=escape(f"{_describe(result.spec)}  [{result.status}]"))
+    table = Table(title=escape(f"{_describe(result.spec)}  [{result.status}]"),
+                  caption="train loss, acc: running mean over the epoch's batches")  # fmt: skip
     for col in ("epoch", "train loss", "train acc", "val acc", "test acc", "lr", "time (s)"):
         table.add_column(col, justify="right")
     for r in result.history:
@@ -135,7 +136,8 @@ def _print_summary(result) -> None:
     f = result.final
     if "test_acc" in f:
         line = (
-            f"test accuracy {f['test_acc']:.2%} · train {f['train_acc']:.2%} · gap "
+            f"test accuracy {f['test_acc']:.2%} · train {f['train_acc']:.2%} (the whole train "
+            f"set, re-evaluated at the end) · gap "
             f"{f['gen_gap']:+.2%} · {f['samples_per_s']:,.0f} samples/s · {f['wall_s']:.1f} s"
         )
         out.print(line)
