@@ -192,6 +192,8 @@ ROWS = [
     row("bad-value", "bench", "--lr", "inf"),
     row("bad-value", *TINY_BENCH, "--lr", "0", "--tune", "--out", "{tmp}/b"),
     row("bad-value", "playground", "--port", "70000"),
+    row("bad-value", "playground", "--no-browser", "--port", "0", "--host", "8.8.8.8",
+        "--store", "{tmp}/p", process=True, literal="not an address of this machine"),
     row("bad-value", *TINY_TRAIN, "-d", "noise=-1", literal="noise >= 0"),
     row("bad-value", *TINY_TRAIN, "-d", "n=1", literal="n >= 2"),
     row("bad-value", "search", "--top", "0", "--out", "{tmp}/s", literal="--top"),

@@ -219,3 +219,17 @@ def test_error_carries_the_request_id():
     with pytest.raises(ProtocolError) as e:
         parse_message(msg(type="config", id=42, config={"a": {"hyper": {"lr": 99}}}))
     assert e.value.request == 42 and e.value.field == "a.hyper.lr"
+
+
+@pytest.mark.parametrize(("raw", "field", "message"), [
+    ({"a": {"hyper": {"lr": -5}}}, "a.hyper.lr", "lr must be in [0, 10], got -5"),
+    ({"b": {"layers": [{}, {"units": 17}]}}, "b.layers.1.units",
+     "layer 2 units must be in [1, 16], got 17"),
+    ({"data": {"noise": -0.1}}, "data.noise", "noise must be in [0, 1], got -0.1"),
+    ({"a": {"loss": "hinge"}}, "a.loss", "loss must be one of"),
+])  # fmt: skip
+def test_messages_name_fields_as_the_page_does(raw, field, message):
+    """The page's user never saw 'a.hyper.lr'; the field path stays in ``field`` for the page."""
+    with pytest.raises(ProtocolError) as e:
+        parse_config(raw)
+    assert e.value.field == field and e.value.message.startswith(message), e.value.message

@@ -10,7 +10,7 @@ __all__ = ["add_parsers"]
 
 
 def cmd_playground(args: argparse.Namespace) -> int:
-    from actopt.playground import PortInUse, serve
+    from actopt.playground import NotThisMachine, PortInUse, serve
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be in 0..65535, got {args.port}")
@@ -18,6 +18,9 @@ def cmd_playground(args: argparse.Namespace) -> int:
         serve(args.host, args.port, open_browser=not args.no_browser, store_dir=args.store)
     except PortInUse as e:
         raise UsageError(f"{e}; try another --port (0 takes any free one)") from None
+    except NotThisMachine as e:
+        raise UsageError(f"{e}; --host 127.0.0.1 (the default) serves this machine only, "
+                         "0.0.0.0 every network it is on") from None  # fmt: skip
     except KeyboardInterrupt:
         pass
     return 0

@@ -17,7 +17,7 @@ from ._data import DATASETS, FEATURES
 from ._export import NotExpressible, command, save_run, to_runspec
 from ._protocol import MAX_MESSAGE_BYTES, MESSAGE_TYPES, Message, parse_message
 from ._schema import ProtocolError
-from ._serve import PortInUse, serve
+from ._serve import NotThisMachine, PortInUse, serve
 from ._server import STATIC, create_app
 from ._session import Session, default_config
 from ._trainer import Trainer
@@ -36,6 +36,7 @@ __all__ = [
     "Message",
     "ModelConfig",
     "NotExpressible",
+    "NotThisMachine",
     "PortInUse",
     "ProtocolError",
     "Session",

@@ -64,35 +64,54 @@ def number(
 ) -> Any:
     """A finite number in [low, high] (``(low, high]`` with ``low_open``); an int if ``integer``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ProtocolError(f"{field} must be a finite number, got {_kind(value)}", field)
+        raise ProtocolError(f"{_shown(field)} must be a finite number, got {_kind(value)}", field)
     if integer and value != int(value):
-        raise ProtocolError(f"{field} must be a whole number, got {value!r}", field)
+        raise ProtocolError(f"{_shown(field)} must be a whole number, got {value!r}", field)
     left = "(" if low_open else "["
     if value < low or value > high or (low_open and value == low):
-        raise ProtocolError(f"{field} must be in {left}{low:g}, {high:g}], got {value!r}", field)
+        raise ProtocolError(
+            f"{_shown(field)} must be in {left}{low:g}, {high:g}], got {value!r}", field
+        )
     return int(value) if integer else float(value)
 
 
 def flag(value: Any, field: str) -> bool:
     if not isinstance(value, bool):
-        raise ProtocolError(f"{field} must be true or false, got {_kind(value)}", field)
+        raise ProtocolError(f"{_shown(field)} must be true or false, got {_kind(value)}", field)
     return value
 
 
 def text(value: Any, field: str, max_len: int) -> str:
     if not isinstance(value, str):
-        raise ProtocolError(f"{field} must be a string, got {_kind(value)}", field)
+        raise ProtocolError(f"{_shown(field)} must be a string, got {_kind(value)}", field)
     if len(value) > max_len:
         raise ProtocolError(
-            f"{field} is too long ({len(value)} characters, limit {max_len})", field
+            f"{_shown(field)} is too long ({len(value)} characters, limit {max_len})", field
         )
     return value
 
 
 def choice(value: Any, field: str, choices: Collection[str]) -> str:
     if not isinstance(value, str) or value not in choices:
-        raise ProtocolError(f"{field} must be one of {', '.join(choices)}, got {value!r}", field)
+        raise ProtocolError(
+            f"{_shown(field)} must be one of {', '.join(choices)}, got {value!r}", field
+        )
     return value
+
+
+def _shown(field: str) -> str:
+    """A field as the page's user knows it: ``a.hyper.lr`` → ``lr``, ``a.layers.0.units`` →
+    ``layer 1 units`` (the message's ``field`` keeps the full path, for the page to point at)."""
+    parts = field.split(".")
+    parts = parts[1:] if parts[0] in ("a", "b") and len(parts) > 1 else parts
+    shown = []
+    for i, part in enumerate(parts):
+        if part in ("hyper", "params", "data") and i < len(parts) - 1:
+            continue
+        shown.append(
+            "layer" if part == "layers" else str(int(part) + 1) if part.isdigit() else part
+        )
+    return " ".join(shown)
 
 
 def _join(field: str, key: Any) -> str:

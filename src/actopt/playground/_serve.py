@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import socket
 import sys
@@ -14,13 +15,17 @@ import uvicorn
 
 from ._server import LOCAL_HOSTS, create_app
 
-__all__ = ["PortInUse", "serve"]
+__all__ = ["NotThisMachine", "PortInUse", "serve"]
 
 _MAX_WS_BYTES = 1 << 20  # uvicorn drops a connection sending more; the app answers > 16 KiB
 
 
 class PortInUse(OSError):
     """The port is taken (another playground, or another program)."""
+
+
+class NotThisMachine(OSError):
+    """The host is not one of this machine's addresses (or names no address at all)."""
 
 
 def _is_loopback(host: str) -> bool:
@@ -40,6 +45,9 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.bind((host.strip("[]"), port))
     except OSError as e:
         sock.close()
+        if isinstance(e, socket.gaierror) or e.errno == errno.EADDRNOTAVAIL:
+            raise NotThisMachine(f"cannot listen on {host}: it is not an address of this "
+                                 f"machine ({e.strerror})") from None  # fmt: skip
         raise PortInUse(f"cannot listen on {host}:{port}: {e.strerror}") from None
     sock.listen(128)  # from now on connections wait in the backlog until uvicorn serves them
     sock.set_inheritable(True)
