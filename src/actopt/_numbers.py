@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["FLOAT32_MAX", "as_finite", "parse_plain", "shown"]
+__all__ = ["FLOAT32_MAX", "as_finite", "counted", "parse_plain", "shown"]
 
 FLOAT32_MAX = 3.4028234663852886e38  # the largest float32: what a float32 model can hold
 
@@ -29,6 +29,15 @@ def as_finite(value: Any, limit: float = math.inf) -> float | None:
     except OverflowError:
         return None
     return v if math.isfinite(v) and abs(v) <= limit else None
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and its noun, singular for one: ``1 seed``, ``3 seeds``, ``0 runs``.
+
+    >>> counted(1, "claim"), counted(24, "claim"), counted(2, "formula", "formulas")
+    ('1 claim', '24 claims', '2 formulas')
+    """
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def shown(value: Any) -> str:

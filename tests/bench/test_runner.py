@@ -105,7 +105,7 @@ def test_two_runners_on_one_store_train_each_run_once(tmp_path, reference):
         for r in rows:
             owners[r["owner"]] = owners.get(r["owner"], 0) + 1
     assert len(rows) == 12 and sum(owners.values()) == 12
-    trained = [int(m.group(1)) for _, err in outs for m in [re.search(r"(\d+) runs trained", err)]
+    trained = [int(m.group(1)) for _, err in outs for m in [re.search(r"(\d+) runs? trained", err)]
                if m]  # fmt: skip
     assert sum(trained) == 12, outs  # nothing trained twice
     assert _accuracies(out) == _accuracies(reference)

@@ -128,3 +128,40 @@ def test_csv_table_holds_numbers(hard_store, capsys):
             (b["p_value"], b["p_holm"]), nan_ok=True
         )
         assert r["gen_gap"] == pytest.approx(b["gen_gap"]) and r["ok"] == b["ok"]
+
+
+def test_export_parquet_without_pyarrow_is_one_line_naming_the_extra(
+    hard_store, tmp_path, monkeypatch, capsys
+):
+    """It failed with pandas' long ImportError although --help advertises Parquet."""
+    import importlib.util
+
+    from actopt.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name in ("pyarrow", "fastparquet")
+                        else real(name, *a))  # fmt: skip
+    assert main(["export", str(hard_store), "--parquet", str(tmp_path / "runs.parquet")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: --parquet needs pyarrow: pip install 'actopt[parquet]' (or use --csv)"
+    assert not (tmp_path / "runs.parquet").exists()
+
+
+@pytest.mark.parametrize(("n", "says"), [(1, "wrote 1 run to"), (8, "wrote 8 runs to")])
+def test_counts_agree_with_their_nouns(n, says, hard_store, tmp_path, capsys):
+    """'1 claims', '1 seeds', 'wrote 1 pictures': one is singular."""
+    import pandas as pd
+
+    from actopt.bench import Store
+    from actopt.cli import main
+
+    out = tmp_path / "one"
+    with Store(hard_store, readonly=True) as src, Store(out) as dst:
+        for row in src.rows("run")[:n]:
+            dst.put(Store.result(row))
+    assert main(["export", str(out), "--csv", str(tmp_path / "runs.csv")]) == 0
+    assert says in capsys.readouterr().out
+    assert len(pd.read_csv(tmp_path / "runs.csv")) == n
+    assert main(["gallery", "relu", "--out", str(tmp_path / "g")]) == 0
+    assert "wrote 1 picture," in capsys.readouterr().out

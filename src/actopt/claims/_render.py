@@ -10,6 +10,7 @@ import base64
 import html
 from pathlib import Path
 
+from .._numbers import counted
 from ._runner import Outcome, Report
 
 __all__ = ["key_numbers", "write_html", "write_markdown"]
@@ -31,7 +32,9 @@ def key_numbers(o: Outcome) -> str:
 
 def _setting(report: Report) -> str:
     kind = "quick" if report.setting.quick else "full"
-    return f"{kind} setting, {report.setting.seeds} seeds where a statistical test decides"
+    return (
+        f"{kind} setting, {counted(report.setting.seeds, 'seed')} where a statistical test decides"
+    )
 
 
 def _verdict_html(v: str) -> str:
@@ -82,8 +85,8 @@ def write_html(report: Report, path: str | Path) -> Path:
         )
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>actopt claims</title>
 <style>{_CSS}</style></head><body><h1>actopt claims: the textbook, measured</h1>
-<p>{len(report.outcomes)} claims, {_setting(report)}. Each verdict rule was fixed before the
-results were seen; numbers are means with 95% confidence intervals over seeds.</p>
+<p>{counted(len(report.outcomes), "claim")}, {_setting(report)}. Each verdict rule was fixed
+before the results were seen; numbers are means with 95% confidence intervals over seeds.</p>
 <table><tr><th>#</th><th>id</th><th>claim</th><th>key numbers [95% CI]</th><th>verdict</th>
 <th>compute</th></tr>{rows}</table>{"".join(sections)}</body></html>
 """

@@ -7,6 +7,7 @@ import argparse
 from rich.markup import escape
 from rich.table import Table
 
+from .._numbers import counted
 from ._common import (
     UsageError,
     add_command,
@@ -97,7 +98,11 @@ def cmd_gallery(args: argparse.Namespace) -> int:
         seen[s.name] = name
         specs.append(s)
     written = write_gallery(specs, make_dir(args.out))
-    out.print(escape(f"wrote {len(specs)} pictures, {written['gallery']} and {written['index']}"))
+    out.print(
+        escape(
+            f"wrote {counted(len(specs), 'picture')}, {written['gallery']} and {written['index']}"
+        )
+    )
     return 0
 
 

@@ -8,6 +8,7 @@ import time
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from .._numbers import counted
 from . import _report as _report_cli
 from ._common import (
     UsageError,
@@ -90,8 +91,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return 130
     if not args.quiet:
         done = ", ".join(f"{n} {s}" for s, n in sorted(summary.statuses.items())) or "none"
-        err.print(f"[dim]{summary.trained} runs trained ({done}), {summary.skipped} already in "
-                  f"the store, {time.time() - t0:.0f} s[/]")  # fmt: skip
+        err.print(f"[dim]{counted(summary.trained, 'run')} trained ({done}), {summary.skipped} "
+                  f"already in the store, {time.time() - t0:.0f} s[/]")  # fmt: skip
     _report_cli.report(args.out, args.quiet)
     return 0
 

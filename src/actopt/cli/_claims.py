@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from .._numbers import counted
 from ._common import (
     UsageError,
     add_command,
@@ -60,7 +61,7 @@ def _table(report) -> None:
     from actopt.claims._render import key_numbers
 
     kind = "quick" if report.setting.quick else "full"
-    table = Table(title=f"actopt claims · {kind} · {report.setting.seeds} seeds")
+    table = Table(title=f"actopt claims · {kind} · {counted(report.setting.seeds, 'seed')}")
     for title, justify in (
         ("#", "right"),
         ("id", "left"),
@@ -142,7 +143,8 @@ def cmd_claims(args: argparse.Namespace) -> int:
         err.print(f"[red]measurement failed:[/] {escape(failure)}", soft_wrap=True)
     if not args.quiet:
         err.print(
-            f"[dim]{report.trained} runs trained, {report.measured} measurements taken, "
+            f"[dim]{counted(report.trained, 'run')} trained, "
+            f"{counted(report.measured, 'measurement')} taken, "
             f"{report.cached} already in the store; {report.wall_s:.0f} s. time = stored "
             "compute of each claim's runs and measurements.[/]"
         )

@@ -5,12 +5,14 @@ line (exit 2)."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from typing import Any
 
 from rich.markup import escape
 from rich.table import Table
 
+from .._numbers import counted
 from ._common import UsageError, add_command, comma_list, err, out
 
 __all__ = ["add_parsers", "print_bench", "print_leaderboard", "report"]
@@ -133,10 +135,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parquet_engine() -> None:
+    """pandas writes Parquet through pyarrow (or fastparquet): neither is a dependency of
+    actopt's core, so its absence is one line naming the extra, before any work."""
+    if not any(importlib.util.find_spec(m) for m in ("pyarrow", "fastparquet")):
+        raise UsageError("--parquet needs pyarrow: pip install 'actopt[parquet]' (or use --csv)")
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from actopt.bench import StoreError, load
     from actopt.report import export_tensorboard
 
+    if args.parquet:
+        _parquet_engine()
     folder(args.out)
     try:
         df = load(args.out, role=None).drop(columns=["history", "diagnostics"])
@@ -144,7 +155,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise StoreError(f"{args.out}/actopt.db: no finished runs yet")
         if args.tensorboard:
             n = export_tensorboard(args.out, args.tensorboard)
-            out.print(f"wrote {n} runs to {escape(args.tensorboard)} "
+            out.print(f"wrote {counted(n, 'run')} to {escape(args.tensorboard)} "
                       f"(tensorboard --logdir {escape(args.tensorboard)})")  # fmt: skip
     except FileNotFoundError as e:
         raise UsageError(str(e)) from None
@@ -157,12 +168,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         if args.csv:
             df.to_csv(args.csv, index=False)
-            out.print(f"wrote {len(df)} runs to {escape(args.csv)}")
+            out.print(f"wrote {counted(len(df), 'run')} to {escape(args.csv)}")
         if args.parquet:
             df.to_parquet(args.parquet, index=False)
-            out.print(f"wrote {len(df)} runs to {escape(args.parquet)}")
-    except ImportError as e:
-        raise UsageError(f"parquet needs pyarrow (pip install pyarrow): {e}") from None
+            out.print(f"wrote {counted(len(df), 'run')} to {escape(args.parquet)}")
     except OSError as e:
         raise UsageError(f"{args.csv or args.parquet}: cannot write there ({e})") from None
     return 0
@@ -236,7 +245,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     p.add_argument("out", help="a bench results folder")
     p.add_argument("--csv", metavar="PATH")
-    p.add_argument("--parquet", metavar="PATH")
+    p.add_argument("--parquet", metavar="PATH",
+                   help="write Parquet (needs pyarrow: pip install 'actopt[parquet]')")  # fmt: skip
     p.add_argument(
         "--tensorboard",
         metavar="LOGDIR",

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .._numbers import counted
 from ._common import (
     UsageError,
     add_command,
@@ -114,7 +115,8 @@ def _print_validation(doc: dict) -> None:
     if n_train := (net.get("data_options") or {}).get("n_train"):
         size += f" on {n_train} images"
     table = Table(title=f"validation: {net['data']}, {net['depth']}×{net['width']} MLP, {size}, "
-                  f"{doc['seeds']} seeds; paired t-test, Holm over all comparisons")  # fmt: skip
+                  f"{counted(doc['seeds'], 'seed')}; paired t-test, Holm over all "
+                  "comparisons")  # fmt: skip
     for col in ("f(x)", "search val", "test acc [95% CI]", *(f"vs {b}" for b in BASELINES)):
         table.add_column(col, overflow="fold")
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from .._numbers import counted
 from ..activations import from_formula
 from ._dedup import BETA_RANGE
 from ._evaluate import fmt_score
@@ -126,8 +127,8 @@ def validation_html(doc: dict[str, Any] | None) -> str:
         rows.append(f"<tr><td>{name}</td><td>{r['search_val']:.3f}</td>"
                     f"<td>{fmt_accuracy(r)}</td>{cells}</tr>")  # fmt: skip
     return (f"<h2>Validation</h2><p>The top {doc['k']} retrained with {net}, "
-            f"{doc['seeds']} seeds each (the same seeds for every function); paired t-test on "
-            f"test accuracy against each baseline, Holm-adjusted over all comparisons "
+            f"{counted(doc['seeds'], 'seed')} each (the same seeds for every function); paired "
+            f"t-test on test accuracy against each baseline, Holm-adjusted over all comparisons "
             f"(α = {doc['alpha']}).</p><table><tr><th>function</th><th>search val acc</th>"
             f"<th>test acc [95% CI]</th>{head}</tr>{''.join(rows)}</table>")  # fmt: skip
 
