@@ -70,7 +70,10 @@ def check_unit(name: str, value: float) -> None:
 
 def check_betas(name: str, value: Any) -> None:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise ValueError(f"{name} must be a pair (beta1, beta2), got {value!r}")
+        raise ValueError(
+            f"{name} must be a pair (beta1, beta2) such as (0.9, 0.999) (in a label or an "
+            f"option: {name}=[0.9, 0.999] or {name}=0.9,0.999), got {shown(value)}"
+        )
     check_beta(f"{name}[0]", value[0])
     check_beta(f"{name}[1]", value[1])
 
