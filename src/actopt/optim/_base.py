@@ -34,6 +34,7 @@ __all__ = [
     "Check",
     "check_beta",
     "check_betas",
+    "check_lr",
     "check_nonneg",
     "check_path",
     "check_positive",
@@ -56,6 +57,19 @@ def check_nonneg(name: str, value: float) -> None:
 
 def check_positive(name: str, value: float) -> None:
     _check(name, value, isinstance(value, (int, float)) and value > 0, "> 0")
+
+
+def check_lr(name: str, value: float | Tensor) -> None:
+    """A number >= 0, or (as torch.optim takes it) a one-element real tensor holding one: the
+    step reads its value then, so a scheduler may change it in place."""
+    if isinstance(value, Tensor):
+        if value.numel() != 1 or value.is_complex() or value.dtype == torch.bool:
+            raise ValueError(
+                f"{name} as a tensor must hold one real number, got a {tuple(value.shape)} "
+                f"{value.dtype} tensor"
+            )
+        value = value.item()
+    check_nonneg(name, value)
 
 
 def check_beta(name: str, value: float) -> None:
@@ -107,7 +121,7 @@ class ActoptOptimizer(torch.optim.Optimizer):
     adaptive: bool = False
     #: hyper-parameter → its check; each class declares its own, merged along the hierarchy
     checks: ClassVar[dict[str, Check]] = {
-        "lr": check_nonneg,
+        "lr": check_lr,
         "weight_decay": check_nonneg,
         "foreach": check_path,
         "fused": check_path,
@@ -271,6 +285,8 @@ class ActoptOptimizer(torch.optim.Optimizer):
                 states.append(state)
             if not params:
                 continue
+            if isinstance(group["lr"], Tensor) and not group.get("replicas"):
+                group = {**group, "lr": group["lr"].item()}  # the rules compute with numbers
             if any(p.is_complex() for p in params):
                 params, grads, states, pairs = self._real_views(params, grads, states)
             if group.get("fused"):  # maximize, too, is the kernel's business
