@@ -87,3 +87,5 @@ def test_a_bench_stopped_early_shows_every_config_of_its_grid(tmp_path, capsys):
     assert main(["report", str(tmp_path), "-q"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "not run yet" in out and "0/3" in out and "2/3" in out
+    assert "4 runs of the grid not run yet" in out and "every seed failed" not in out
+    assert "not run yet" in out

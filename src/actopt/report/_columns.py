@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._numbers import counted
 from ..bench import ALPHA
 
 __all__ = ["LEADERBOARD", "Column", "caption", "fmt_ci", "fmt_num", "fmt_pct", "verdict_class"]
@@ -104,6 +105,10 @@ def caption(board: pd.DataFrame, baseline: str | None) -> str:
         parts[-1] += ", * clipped to [0, 100%]"
     if (board["ok"] == 1).any():
         parts.append("one ok seed: no interval, no test (n/a)")
-    if (board["ok"] == 0).any():
-        parts.append("no ok runs: every seed failed (see the failures)")
+    not_run = board["not_run"] if "not_run" in board else pd.Series(0, board.index)
+    if ((board["ok"] == 0) & (not_run < board["seeds"])).any():
+        parts.append("no ok runs: every seed failed or was stopped (see the failures)")
+    if n := int(not_run.sum()):
+        parts.append(f"{counted(n, 'run')} of the grid not run yet (the bench stopped early): "
+                     "rerun the same command to train them")  # fmt: skip
     return "; ".join(parts) + "."
