@@ -106,7 +106,7 @@ def caption(board: pd.DataFrame, baseline: str | None) -> str:
     if (board["ok"] == 1).any():
         parts.append("one ok seed: no interval, no test (n/a)")
     not_run = board["not_run"] if "not_run" in board else pd.Series(0, board.index)
-    if ((board["ok"] == 0) & (not_run < board["seeds"])).any():
+    if ((board["ok"] == 0) & (not_run == 0)).any():
         parts.append("no ok runs: every seed failed or was stopped (see the failures)")
     if n := int(not_run.sum()):
         parts.append(f"{counted(n, 'run')} of the grid not run yet (the bench stopped early): "
