@@ -179,10 +179,21 @@ def test_bad_catalog_calls_say_what(text, message):
     ("True", "only numbers"),
     ("+".join(["x"] * 120), "too large"),
     ("", "empty"),
+    ("x^2", r"\^ is not a power .*write x\*\*2"),
+    ("x·2", r"the character '·' \(U\+00B7\) in 'x·2' at column 1 is not allowed"),
+    ("x % 2", "the operator % is not allowed"),
+    ("x // 2", "the operator // is not allowed"),
 ])  # fmt: skip
 def test_bad_formulas_say_what_and_where(text, message):
     with pytest.raises(FormulaError, match=message):
         from_formula(text)
+
+
+@pytest.mark.parametrize("text", ["(" * 300 + "x" + ")" * 300, "exp(" * 300 + "x" + ")" * 300])
+def test_a_long_formula_is_cut_in_its_error(text):
+    with pytest.raises(FormulaError, match="too many nested parentheses") as e:
+        from_formula(text)
+    assert len(str(e.value)) < 150 and f"({len(text)} characters)" in str(e.value)
 
 
 @pytest.mark.parametrize("attack", [
