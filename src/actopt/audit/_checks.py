@@ -106,8 +106,11 @@ def check_monotonic(spec: ActivationSpec) -> Check:
 def check_zero_centered(spec: ActivationSpec) -> Check:
     f0 = float(_f(spec, torch.zeros(1, dtype=_F64))[0])
     y = _f(spec, _measure.normal_quantiles())
-    mean, std = float(torch.nanmean(y)), float(y[torch.isfinite(y)].std())
-    ev = {"f(0)": f0, "mean_on_normal": mean, "std_on_normal": std}
+    finite = y[torch.isfinite(y)]  # 1/x is inf at the quantile 0: the mean of the rest
+    mean, std = float(finite.mean()), float(finite.std())
+    left_out = len(y) - len(finite)
+    ev = {"f(0)": f0, "mean_on_normal": mean, "std_on_normal": std, "non_finite": left_out}
+    note = f"; {left_out} inf/NaN output(s) left out" if left_out else ""
     if _measure.is_zero_centered(spec):
         return Check(
             "zero_centered", "pass", f"f(0) = {f0:.3g}, mean output on N(0,1) inputs {mean:.3g}", ev
@@ -116,7 +119,7 @@ def check_zero_centered(spec: ActivationSpec) -> Check:
         "zero_centered",
         "warn",
         f"f(0) = {f0:.3g}, mean output on N(0,1) inputs "
-        f"{mean:.3g} (std {std:.3g}): next layer's inputs are biased",
+        f"{mean:.3g} (std {std:.3g}{note}): next layer's inputs are biased",
         ev,
     )
 
