@@ -361,7 +361,7 @@ def from_formula(text: str, **params: Any) -> ActivationSpec:
     >>> s.text_grad
     'beta*x*(1 - sigmoid(beta*x))*sigmoid(beta*x) + sigmoid(beta*x)'
     >>> s.module()                       # an nn.Module; learnable=True trains beta
-    Activation(x*sigmoid(beta*x))
+    Activation(x*sigmoid(beta*x); beta=1.0)
 
     Grammar: numbers, ``x``, the declared parameters, ``pi``, ``e``, ``+ - * / **``, and
     exp, log, sqrt, abs, sign, max, min, tanh, sigmoid, softplus, erf, sin, cos, atan,
