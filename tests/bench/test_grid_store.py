@@ -47,7 +47,15 @@ name = "adam"
     assert mom.label == "relu/momentum(momentum=0.95)"
 
 
+def test_a_grid_of_activations_on_a_linear_model_is_one_config():
+    grid = grid_from_dict({"model": ["linear", "mlp"], "act": ["relu", "tanh"], "seeds": 2})
+    labels = sorted({(r.model, r.label) for r in grid.runs})
+    assert labels == [("linear", "identity/adam"), ("mlp", "relu/adam"), ("mlp", "tanh/adam")]
+    assert len(grid.runs) == 3 * 2
+
+
 @pytest.mark.parametrize("d, message", [
+    ({"data": "moons", "model": "cnn"}, "bench spec: model: cnn needs images"),
     ({"act": ["relu", "relux"]}, "did you mean relu"),
     ({"lr": -1.0}, "lr must be >= 0"),
     ({"colour": "red"}, "unknown bench field.*colour"),

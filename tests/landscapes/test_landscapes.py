@@ -140,6 +140,25 @@ def test_a_run_that_never_nears_the_minimum_is_stalled_not_ok(capsys):
     assert "stalled" in capsys.readouterr().out
 
 
+def test_on_the_saddle_a_path_escapes_or_is_stuck_never_stalled(capsys):
+    """x² − y² has no minimum: the question is who leaves the saddle. A path whose loss falls
+    below the saddle's value escaped, even one that runs past ±1e6 (it keeps its finite loss);
+    one that only slides towards the saddle is stuck."""
+    fn = L.function("saddle")
+    slow = L.run_optimizer(fn, "sgd", steps=500)  # lr 1e-3: y grows 1.002× a step, from 1e-3
+    assert slow.status == "stuck" and slow.final_loss > 0
+    fast = L.run_optimizer(fn, "momentum", steps=500)
+    assert fast.status == "escaped" and fast.final_loss < 0
+    gone = L.run_optimizer(fn, "sgd", lr=1.0, steps=500)  # |y| triples a step: past 1e6 fast
+    assert not gone.diverged and gone.status == "escaped"
+    assert math.isfinite(gone.final_loss) and gone.final_loss < -1e12
+    assert len(gone.points) < 501 and max(abs(v) for v in gone.points[-1]) > 1e6
+    assert main(["landscape", "saddle", "--opt", "sgd,momentum", "--tune", "--steps", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "stalled" not in out and "escaped" in out and "no minimum" in out
+    assert "by final loss" in " ".join(out.split())
+
+
 def test_one_panel_per_optimizer_and_paths_in_colours_the_map_has_not(tmp_path):
     """The map is drawn in greys; each trajectory (an optimizer with its options) has a panel
     of its own, titled with its status."""

@@ -62,3 +62,28 @@ def test_terminal_and_html_show_the_same_columns(store, capsys):
     ]
     row = next(line for line in text.splitlines() if "tanh/adam" in line)
     assert [c for c in re.split(r"\s*│\s*", row) if c] == cells
+
+
+def test_a_bench_stopped_early_shows_every_config_of_its_grid(tmp_path, capsys):
+    """Ctrl-C before some configs started: the report lists them as not run (0/3), and a config
+    with seeds missing counts them in its runs, rather than leaving them out of the table."""
+    from actopt.bench import grid_from_dict, leaderboard, load
+    from actopt.report import read_bench
+
+    grid = grid_from_dict({"data": ["moons"], "act": ["relu", "tanh"], "seeds": 3, "width": 8})
+    with Store(tmp_path) as s:
+        s.set_meta("grid", grid.to_dict())
+        s.set_meta("run_ids", [r.run_id for r in grid.runs])
+        for spec in [r for r in grid.runs if r.act == "relu"][:2]:  # tanh never started
+            s.put(RunResult(spec, final={"test_acc": 0.8 + spec.seed / 100, "gen_gap": 0.0},
+                            history=[{"epoch": 1, "test_acc": 0.8, "elapsed_s": 0.1}]))  # fmt: skip
+    board = read_bench(tmp_path).board.set_index("config")
+    assert board.loc["tanh/adam", ["ok", "seeds", "not_run", "failed"]].tolist() == [0, 3, 3, 0]
+    assert board.loc["tanh/adam", "vs_baseline"] == "not run yet"
+    assert board.loc["relu/adam", ["ok", "seeds", "not_run", "failed"]].tolist() == [2, 3, 1, 0]
+    assert len(leaderboard(load(tmp_path))) == 1  # the store's own runs: only relu's
+    from actopt.cli import main
+
+    assert main(["report", str(tmp_path), "-q"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "not run yet" in out and "0/3" in out and "2/3" in out

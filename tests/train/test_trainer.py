@@ -223,6 +223,24 @@ def test_optimizer_names_and_defaults_are_canonical_before_hashing(alias):
     assert RunSpec.from_canonical(json.loads(spec.canonical_json())) == spec
 
 
+def test_options_the_model_ignores_are_canonical_so_one_network_is_one_run():
+    """A linear model has no hidden layer (no activation, depth, width, norm, dropout); the cnn
+    has a fixed depth, and on 1-D signals no hidden width: specs differing only there were
+    separate runs of one network (bench --model linear --act relu,tanh: 'two configs')."""
+    linear = RunSpec(model="linear")
+    assert linear.act == "identity" and linear.act_label == "identity"
+    odd = RunSpec(model="linear", act="tanh", depth=3, width=7, norm="batch", dropout=0.5)
+    assert odd.run_id == linear.run_id
+    assert RunSpec(model="cnn", depth=5, width=7).run_id == RunSpec(model="cnn").run_id
+    images = RunSpec(model="cnn", data="mnist", depth=5, width=7)
+    assert images.width == 7 and images.run_id == RunSpec(model="cnn", data="mnist", width=7).run_id
+    assert RunSpec(model="mlp", depth=3, act="tanh").replace(model="linear") == linear
+    with pytest.raises(
+        ValueError, match=r"model: cnn needs images.*moons has inputs of shape \(2,\)"
+    ):
+        RunSpec(model="cnn", data="moons")
+
+
 def test_values_are_typed_and_formulas_keep_their_text():
     a = RunSpec(opt="sgd", lr=1, opt_params={"momentum": 0.5}, act="x *  tanh( x )")
     b = RunSpec(opt="sgd", lr=1.0, opt_params={"momentum": 0.5, "nesterov": False},

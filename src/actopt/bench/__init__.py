@@ -20,6 +20,7 @@ _LAZY = {
     **dict.fromkeys(
         (
             "ALPHA",
+            "NOT_RUN",
             "VERDICTS",
             "config_label",
             "holm",
@@ -49,6 +50,7 @@ __all__ = [
     "ALPHA",
     "DEFAULT_GRID",
     "FINAL_STATUSES",
+    "NOT_RUN",
     "VERDICTS",
     "BenchError",
     "BenchInterrupted",

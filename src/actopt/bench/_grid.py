@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._numbers import parse_plain
+from .._numbers import parse_plain, split_outside_brackets
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -269,10 +269,13 @@ def _opt_entry(text: str) -> dict[str, Any]:
     if not rest.endswith(")"):
         raise ValueError(f"opt: {text!r} is not name or name(key=value,...)")
     entry: dict[str, Any] = {"name": name.strip()}
-    for pair in filter(None, (p.strip() for p in rest[:-1].split(","))):
+    for pair in filter(None, split_outside_brackets(rest[:-1])):
         key, eq, value = pair.partition("=")
         if not eq or not key.strip():
-            raise ValueError(f"opt: expected key=value in {text!r}, got {pair!r}")
+            raise ValueError(
+                f"opt: expected key=value in {text!r}, got {pair!r} (a pair in brackets: "
+                "adam(betas=[0.8, 0.99]))"
+            )
         entry[key.strip()] = parse_plain(value.strip())
     return entry
 

@@ -31,13 +31,14 @@ from scipy import special
 
 from ._store import Store
 
-__all__ = ["ALPHA", "VERDICTS", "config_label", "holm", "leaderboard", "load", "seed_test",
-           "t_interval", "to_frame", "unique_labels", "verdict"]  # fmt: skip
+__all__ = ["ALPHA", "NOT_RUN", "VERDICTS", "config_label", "holm", "leaderboard", "load",
+           "seed_test", "t_interval", "to_frame", "unique_labels", "verdict"]  # fmt: skip
 
 ALPHA = 0.05  # family-wise significance level for "better" / "worse" (after Holm)
 # every verdict a leaderboard row can carry
 VERDICTS = ("baseline", "better", "worse", "tie", "n/a (1 seed)", "no ok runs",
-            "n/a (baseline failed)")  # fmt: skip
+            "n/a (baseline failed)", "not run yet")  # fmt: skip
+NOT_RUN = "not run"  # the status of a grid's run that is in no store yet (a bench stopped early)
 _METRICS = (
     "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "gen_gap",
     "samples_per_s", "wall_s", "dead_fraction", "saturated_fraction", "parameters",
@@ -223,7 +224,9 @@ def unique_labels(df: pd.DataFrame) -> pd.Series:
 def leaderboard(df: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
     """Per (dataset, model, config) over seeds: the lr used, mean/std/95% CI of test accuracy
     and the other metrics, a rank, and with ``baseline`` a verdict against it: the test, its raw
-    p-value and the Holm-adjusted one (adjusted over the configs compared per dataset/model)."""
+    p-value and the Holm-adjusted one (adjusted over the configs compared per dataset/model).
+    Rows with status ``not run`` (a grid's runs a stopped bench never started) count in
+    ``seeds`` and ``not_run`` only, so a config none of whose runs started still has its row."""
     if df.empty:
         return pd.DataFrame()
     df = df.assign(config=unique_labels(df))
@@ -237,7 +240,9 @@ def leaderboard(df: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
             "data": data, "model": model, "config": g["config"].iloc[0],
             "act": g["act"].iloc[0], "opt_label": g["opt_label"].iloc[0],
             "lr": float(g["lr"].iloc[0]) if g["lr"].notna().all() else math.nan,
-            "seeds": len(g), "ok": len(ok), "failed": int((g["status"] != "ok").sum()),
+            "seeds": len(g), "ok": len(ok),
+            "failed": int((~g["status"].isin(["ok", NOT_RUN])).sum()),
+            "not_run": int((g["status"] == NOT_RUN).sum()),
             "test_acc": float(acc.mean()) if len(acc) else math.nan,
             "test_acc_std": float(acc.std(ddof=1)) if len(acc) > 1 else math.nan,
             "ci_low": lo, "ci_high": hi, "ci_clipped": clipped,
@@ -253,6 +258,7 @@ def leaderboard(df: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
     board["vs_baseline"], board["test"] = "", ""
     board["p_value"] = board["p_holm"] = board["delta"] = math.nan
     board.loc[board["ok"] == 0, "vs_baseline"] = "no ok runs"
+    board.loc[board["not_run"] == board["seeds"], "vs_baseline"] = "not run yet"
     if baseline is not None:
         for (data, model), part in board.groupby(["data", "model"], sort=False):
             _compare_part(df, board, part, data, model, baseline)

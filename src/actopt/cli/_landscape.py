@@ -113,19 +113,20 @@ def cmd_landscape(args: argparse.Namespace) -> int:
                 "distance to min", "status"):  # fmt: skip
         table.add_column(col, justify="left" if col == "optimizer" else "right")
     for t in runs:
-        status = {"diverged": "[red]diverged[/]", "stalled": "[yellow]stalled[/]"}.get(
-            t.status, t.status
-        )
+        status = {"diverged": "[red]diverged[/]", "stalled": "[yellow]stalled[/]",
+                  "stuck": "[yellow]stuck[/]"}.get(t.status, t.status)  # fmt: skip
         table.add_row(
             t.optimizer, f"{t.lr:.3g}", _fmt(t.steps_to_loss_tol, "d"),
-            _fmt(t.steps_to_dist_tol, "d"), _fmt(t.final_loss), _fmt(t.final_distance), status,
+            _fmt(t.steps_to_dist_tol, "d"), _fmt(t.final_loss),
+            _fmt(t.final_distance) if fn.minima else "no minimum", status,
         )  # fmt: skip
     out.print(table)
     if args.tune:
         grid = f"{min(L.DEFAULT_LR_GRID):g}…{max(L.DEFAULT_LR_GRID):g}"
         out.print(
             f"lr tuned per optimizer on {fn.name} alone (grid {grid}, half-decades, by final "
-            "distance): a choice for this function, not a recommendation for training."
+            f"{'distance' if fn.minima else 'loss'}): a choice for this function, not a "
+            "recommendation for training."
         )
     elif args.lr is None:
         out.print("[dim]each optimizer at its default lr; --tune picks one per optimizer[/]")

@@ -179,7 +179,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--opt", default="adam", help="optimizer name (actopt optimizers lists them)")
     a("--lr", type=float, help="learning rate (default: the optimizer's own)")
     a("--opt-param", "-o", action="append", default=[], metavar="K=V",
-      help="optimizer hyper-parameter, e.g. momentum=0.95")  # fmt: skip
+      help="optimizer hyper-parameter, e.g. momentum=0.95 or betas=0.9,0.999")  # fmt: skip
     a("--batch-size", "-b", default="128", help="k (mini-batch), 1 (stochastic) or full (batch GD)")
     a("--epochs", type=int, default=5)
     a("--steps", type=int, help="a step budget instead of epochs")

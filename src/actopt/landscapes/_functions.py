@@ -41,6 +41,9 @@ class TestFunction:
     # parameter → the smallest value it may take, and whether it must exceed it (κ > 0);
     # a parameter not named here may be any finite number
     lower: dict[str, tuple[float, bool]] = field(default_factory=dict)
+    # unbounded below (no minima): a loss under this means the path left the critical point it
+    # started near (the saddle's own value), so it "escaped" rather than "stalled"
+    escape_below: float | None = None
 
     def __post_init__(self) -> None:
         if self.start_for is not None:
@@ -261,7 +264,7 @@ for _fn in (
                  ((-5.0, 5.0), (-5.0, 5.0)), "(x² + y − 11)² + (x + y² − 7)²"),
     TestFunction("saddle", "x² − y²: a saddle at the origin, unbounded below; who escapes it?",
                  _saddle, _saddle_grad, (), None, (-1.0, 1e-3), ((-1.5, 1.5), (-1.5, 1.5)),
-                 "x² − y²", log_levels=False),
+                 "x² − y²", log_levels=False, escape_below=0.0),
     TestFunction("rastrigin", "A bowl covered in regular local minima.", _rastrigin,
                  _rastrigin_grad, ((0.0, 0.0),), 0.0, (-2.0, 3.5), ((-5.12, 5.12), (-5.12, 5.12)),
                  "2A + Σ (t² − A cos 2πt)", {"a": 10.0}, lower={"a": (0.0, False)}),

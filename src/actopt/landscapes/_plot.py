@@ -57,8 +57,11 @@ def _draw_background(ax, fn: TestFunction) -> None:
     ax.set_ylabel("y")
 
 
+_GOOD = ("ok", "escaped")  # what each function asks of a path
+
+
 def _label(t: Trajectory) -> str:
-    tag = "" if t.status == "ok" else f" ({t.status})"
+    tag = "" if t.status in _GOOD else f" ({t.status})"
     extra = "".join(f", {k}={v:g}" if isinstance(v, float) else f", {k}={v}"
                     for k, v in sorted(t.hyper.items()) if k != "lr")  # fmt: skip
     return f"{t.optimizer} lr={t.lr:.3g}{extra}{tag}"
@@ -86,7 +89,7 @@ def _colors(n: int) -> list:
 def plot_contour(fn: TestFunction, trajectories: Sequence[Trajectory], path: Path) -> Path:
     """One panel per trajectory (an optimizer with its options) over the function's contours,
     minima starred, the start ringed, the end dotted; the panel's title gives its lr and its
-    status (ok, stalled, diverged)."""
+    status (ok, stalled, diverged; on the saddle escaped or stuck)."""
     n = len(trajectories)
     cols = min(n, 4)
     rows = math.ceil(n / cols)
@@ -101,7 +104,7 @@ def plot_contour(fn: TestFunction, trajectories: Sequence[Trajectory], path: Pat
                 zorder=6)  # fmt: skip
         sx, sy = t.points[0]
         ax.plot(sx, sy, "o", color="white", markersize=8, markeredgecolor="k", zorder=6)
-        ax.set_title(_label(t), fontsize=9, color="#b42318" if t.status != "ok" else "black")
+        ax.set_title(_label(t), fontsize=9, color="black" if t.status in _GOOD else "#b42318")
         ax.label_outer()
     for ax in axes[n:]:
         ax.set_visible(False)

@@ -59,6 +59,7 @@ class Trajectory:
     steps_to_dist_tol: int | None  # first step within tol of a minimum
     diverged: bool
     tuned: bool = False
+    escape_below: float | None = None  # the function's (unbounded below: where escape starts)
 
     @property
     def final_loss(self) -> float:
@@ -71,9 +72,13 @@ class Trajectory:
     @property
     def status(self) -> str:
         """``diverged``; ``stalled`` when it ends far from the minimum: it never came within
-        the loss tolerance nor the distance tolerance of it; else ``ok``."""
+        the loss tolerance nor the distance tolerance of it; else ``ok``. On a function with no
+        minimum to reach (the saddle) a path either ``escaped`` (its loss fell below the
+        critical point's) or is ``stuck`` near where it started."""
         if self.diverged:
             return "diverged"
+        if self.escape_below is not None:
+            return "escaped" if self.final_loss < self.escape_below else "stuck"
         reached = self.steps_to_loss_tol is not None or self.steps_to_dist_tol is not None
         return "ok" if reached else "stalled"
 
@@ -103,8 +108,10 @@ def run_optimizer(
 ) -> Trajectory:
     """``steps`` steps of optimizer ``opt`` on ``fn`` from ``start`` (default: the function's).
 
-    ``lr=None`` uses the optimizer's default. A path leaving ±1e6 or hitting a non-finite value
-    stops and is marked diverged (its loss and distance become inf).
+    ``lr=None`` uses the optimizer's default. A path hitting a non-finite value stops and is
+    marked diverged (its loss and distance become inf). One leaving ±1e6 stops there too: on a
+    function with a minimum it diverged; on one unbounded below it escaped for good, and keeps
+    its last point and (very negative) loss.
     """
     start = fn.start if start is None else tuple(start)
     if not fn.contains(start):
@@ -125,7 +132,9 @@ def run_optimizer(
         w.grad = g
         optimizer.step()
         p = w.detach()
-        if not bool(torch.isfinite(p).all()) or float(p.abs().max()) > _ESCAPE:
+        finite = bool(torch.isfinite(p).all())
+        gone = finite and float(p.abs().max()) > _ESCAPE
+        if not finite or (gone and fn.escape_below is None):
             diverged = True
             losses.append(math.inf)
             distances.append(math.inf)
@@ -133,6 +142,8 @@ def run_optimizer(
         points.append((float(p[0]), float(p[1])))
         losses.append(float(fn(p)))
         distances.append(float(fn.distance_to_minimum(p)))
+        if gone:
+            break
     gaps = [v - f_star for v in losses]
     return Trajectory(
         function=fn.name,
@@ -145,6 +156,7 @@ def run_optimizer(
         steps_to_loss_tol=_first_below(gaps, tol) if fn.min_value is not None else None,
         steps_to_dist_tol=_first_below(distances, tol) if fn.minima else None,
         diverged=diverged,
+        escape_below=fn.escape_below,
     )
 
 

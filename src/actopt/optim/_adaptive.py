@@ -69,7 +69,9 @@ class Adagrad(ActoptOptimizer):
 
     def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
         super()._init_state(p, state, group)
-        state["sum"] = full_like(p, group["initial_accumulator_value"])
+        init = group["initial_accumulator_value"]
+        # a complex parameter's real view starts both of its coordinates at the value
+        state["sum"] = full_like(p, complex(init, init) if p.is_complex() else init)
 
     def _update(self, ops: Ops, group: dict, params: list, grads: list, states: list) -> None:
         steps = self._count_steps(states)

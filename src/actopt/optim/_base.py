@@ -8,6 +8,10 @@ states)``; ``step`` collects the parameters that have gradients, initialises sta
 runs the update on the single-tensor or the vectorised path (``foreach=``). Those with a kernel
 in ``_fused.c`` also take ``fused=True`` and implement ``_fused_update``. A group marked
 ``replicas`` (see ``_replica``) runs the same ``_update`` on stacked replicas.
+
+A complex parameter is optimised as its real view (``torch.view_as_real`` of the parameter, its
+gradient and its state), as torch.optim does: each rule sees the real and imaginary parts as two
+real coordinates, while the state stays complex like its parameter.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ __all__ = [
     "Check",
     "check_beta",
     "check_betas",
+    "check_lr",
     "check_nonneg",
     "check_path",
     "check_positive",
@@ -54,6 +59,19 @@ def check_positive(name: str, value: float) -> None:
     _check(name, value, isinstance(value, (int, float)) and value > 0, "> 0")
 
 
+def check_lr(name: str, value: float | Tensor) -> None:
+    """A number >= 0, or (as torch.optim takes it) a one-element real tensor holding one: the
+    step reads its value then, so a scheduler may change it in place."""
+    if isinstance(value, Tensor):
+        if value.numel() != 1 or value.is_complex() or value.dtype == torch.bool:
+            raise ValueError(
+                f"{name} as a tensor must hold one real number, got a {tuple(value.shape)} "
+                f"{value.dtype} tensor"
+            )
+        value = value.item()
+    check_nonneg(name, value)
+
+
 def check_beta(name: str, value: float) -> None:
     """A decay rate in [0, 1)."""
     _check(name, value, isinstance(value, (int, float)) and 0 <= value < 1, "in [0, 1)")
@@ -66,7 +84,10 @@ def check_unit(name: str, value: float) -> None:
 
 def check_betas(name: str, value: Any) -> None:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise ValueError(f"{name} must be a pair (beta1, beta2), got {value!r}")
+        raise ValueError(
+            f"{name} must be a pair (beta1, beta2) such as (0.9, 0.999) (in a label or an "
+            f"option: {name}=[0.9, 0.999] or {name}=0.9,0.999), got {shown(value)}"
+        )
     check_beta(f"{name}[0]", value[0])
     check_beta(f"{name}[1]", value[1])
 
@@ -75,6 +96,10 @@ def check_path(name: str, value: Any) -> None:
     """``foreach`` / ``fused``: None (automatic), True or False."""
     if value not in (None, True, False):
         raise ValueError(f"{name} must be None, True or False, got {value!r}")
+
+
+def _real(v: Any) -> Any:
+    return torch.view_as_real(v) if isinstance(v, Tensor) and v.is_complex() else v
 
 
 @functools.cache
@@ -96,7 +121,7 @@ class ActoptOptimizer(torch.optim.Optimizer):
     adaptive: bool = False
     #: hyper-parameter → its check; each class declares its own, merged along the hierarchy
     checks: ClassVar[dict[str, Check]] = {
-        "lr": check_nonneg,
+        "lr": check_lr,
         "weight_decay": check_nonneg,
         "foreach": check_path,
         "fused": check_path,
@@ -163,6 +188,8 @@ class ActoptOptimizer(torch.optim.Optimizer):
         for group in self.param_groups:
             for p in group["params"]:
                 state = self.state.get(p)
+                if state and p.is_complex():  # the rule's own coordinates: re and im
+                    state = {k: _real(v) for k, v in state.items()}
                 if state and (eff := self._effective_lr(group, state)) is not None:
                     parts.append(eff.reshape(-1))
         return torch.cat(parts) if parts else None
@@ -198,6 +225,31 @@ class ActoptOptimizer(torch.optim.Optimizer):
             state["step"].fill_(t)
         return steps
 
+    @staticmethod
+    def _real_views(params: list, grads: list, states: list) -> tuple[list, list, list, list]:
+        """Complex parameters, gradients and state tensors as their real views (torch.optim's
+        semantics: |z|² is re² + im², not z²); also the (state, view) pairs to write back."""
+        views, pairs = [], []
+        for i, (p, state) in enumerate(zip(params, states, strict=True)):
+            if not p.is_complex():
+                views.append(state)
+                continue
+            params[i], grads[i] = torch.view_as_real(p), torch.view_as_real(grads[i])
+            view = {k: _real(v) for k, v in state.items()}
+            views.append(view)
+            pairs.append((state, view, dict(view), params[i].shape))
+        return params, grads, views, pairs
+
+    @staticmethod
+    def _write_back(pairs: list) -> None:
+        """State a rule replaced in a real view (SGD's first momentum buffer, NAdam's μ product)
+        goes back into the parameter's state, complex again where it is a view-shaped tensor."""
+        for state, view, before, shape in pairs:
+            for key, v in view.items():
+                if v is not before.get(key):
+                    like_p = isinstance(v, Tensor) and v.shape == shape
+                    state[key] = torch.view_as_complex(v.contiguous()) if like_p else v
+
     def load_state_dict(self, state_dict: dict) -> None:
         """As torch.optim, except that ``foreach`` and ``fused`` stay as this optimizer was
         built: they choose how it runs, not what it computes, so a state saved on one path
@@ -216,7 +268,7 @@ class ActoptOptimizer(torch.optim.Optimizer):
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            params, grads, states = [], [], []
+            params, grads, states, pairs = [], [], [], []
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -233,8 +285,13 @@ class ActoptOptimizer(torch.optim.Optimizer):
                 states.append(state)
             if not params:
                 continue
+            if isinstance(group["lr"], Tensor) and not group.get("replicas"):
+                group = {**group, "lr": group["lr"].item()}  # the rules compute with numbers
+            if any(p.is_complex() for p in params):
+                params, grads, states, pairs = self._real_views(params, grads, states)
             if group.get("fused"):  # maximize, too, is the kernel's business
                 self._fused_update(group, params, grads, states)
+                self._write_back(pairs)
                 continue
             ops = self._ops(group, params)
             if group["maximize"]:
@@ -245,4 +302,5 @@ class ActoptOptimizer(torch.optim.Optimizer):
                 for p, g, state in zip(params, grads, states, strict=True):
                     ops.reset()
                     self._update(ops, group, [p], [g], [state])
+            self._write_back(pairs)
         return loss

@@ -160,8 +160,11 @@ def common_flags(group: dict) -> int:
 
 
 def check_tensors(params: list[Tensor]) -> None:
-    """The layout the kernels assume; a clear error instead of a wrong answer."""
+    """The layout the kernels assume; a clear error instead of a wrong answer. A complex
+    parameter runs as its real view (see ``_base``): float32 or float64 pairs."""
     for p in params:
+        if p.is_complex():
+            p = torch.view_as_real(p)
         if p.device.type != "cpu":
             raise ValueError(
                 f"fused=True runs actopt's CPU kernels, but a parameter is on {p.device}; "

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..bench import Store, StoreError, leaderboard, to_frame
+from ..bench import NOT_RUN, Store, StoreError, grid_from_dict, leaderboard, to_frame
 
 __all__ = ["Bench", "read_bench"]
 
@@ -55,6 +55,29 @@ def read_bench(out: str | Path) -> Bench:
     if not mine.any():  # a grid whose runs have not landed yet: nothing of it to show
         raise StoreError(f"{store.path}: no finished runs yet of the grid last asked for")
     df, others = df[mine].reset_index(drop=True), df[~mine].reset_index(drop=True)
-    board = leaderboard(df, grid.get("baseline"))
+    missing = _not_run(grid, tuning, run_ids, set(df["run_id"]))
+    board = leaderboard(pd.concat([df, to_frame(missing)]) if missing else df, grid.get("baseline"))
     env = rows[-1]["env"] or {}
     return Bench(out, grid, df, board, others, tuning, env)
+
+
+def _not_run(grid: dict, tuning: dict | None, run_ids: list | None, stored: set) -> list[dict]:
+    """Store-like rows (status ``not run``) for the grid's runs that are in no store yet: a
+    bench stopped before it started them. The leaderboard shows their configs as not run rather
+    than leaving them out; none where the grid cannot be rebuilt (a store of another version).
+    Rebuilding the grid's specs imports the training stack: only a stopped bench pays that."""
+    if not grid or run_ids is None or not set(run_ids) - stored:
+        return []
+    try:
+        g = grid_from_dict({k: v for k, v in grid.items() if k != "data_dir"})
+    except (ValueError, TypeError, KeyError):
+        return []
+    runs = g.runs
+    if g.tune:  # the tuned lr of each config tuning finished; the others at their first lr
+        lrs = {key: c.get("lr") for key, c in (tuning or {}).items()}
+        runs = g.final_runs({g.key(c): c.replace(lr=lrs[g.key(c)]) for c in g.configs
+                             if lrs.get(g.key(c)) is not None})  # fmt: skip
+    wanted = set(run_ids) - stored
+    empty = dict.fromkeys(("final", "history", "diagnostics", "error", "host", "finished"))
+    return [{**empty, "run_id": s.run_id, "role": "run", "status": NOT_RUN, "spec": s.to_dict(),
+             "opt_label": s.opt_label} for s in runs if s.run_id in wanted]  # fmt: skip

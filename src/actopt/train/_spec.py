@@ -76,6 +76,14 @@ class RunSpec:
     ('swish', 'momentum', 0.001)
     >>> s.run_id == RunSpec(data="moons", act="swish", opt="momentum", lr=1e-3).run_id
     True
+
+    Options the model has no use for take their defaults, so runs that would build the same
+    network are one run: a ``linear`` model (logistic regression) has no hidden layer, hence no
+    activation (``act`` becomes ``identity``), depth, width, norm or dropout; the ``cnn`` has a
+    fixed depth, and on 1-D signals no ``width`` either.
+
+    >>> RunSpec(model="linear", act="tanh", depth=3).act_label
+    'identity'
     """
 
     data: str = "mnist1d"
@@ -305,6 +313,35 @@ def _act(v: dict) -> None:
     v["act_params"] = _plain(params)
 
 
+_UNUSED = {  # model → the fields its builder never reads (given any data)
+    "linear": ("act", "act_params", "depth", "width", "init", "norm", "dropout"),
+    "cnn": ("depth",),
+}
+_MODEL_FIELDS = ("model", "data", "data_options", "act", "act_params", "depth", "width", "init",
+                 "norm", "dropout")  # fmt: skip
+
+
+def _model_fit(v: dict) -> None:
+    """The fields the model ignores at their defaults (one network, one run), and a cnn only
+    on data it can convolve: images (C, H, W) or signals (C, L)."""
+    from .. import data
+
+    unused = list(_UNUSED.get(v["model"], ()))
+    if v["model"] == "cnn":
+        shape = data.spec(v["data"]).shape(**v["data_options"])[1]
+        if len(shape) not in (2, 3):
+            raise ValueError(
+                f"model: cnn needs images (C, H, W) or signals (C, L); {v['data']} has inputs "
+                f"of shape {tuple(shape)}: use mlp or linear"
+            )
+        if len(shape) == 2:
+            unused.append("width")  # the 1-D conv net ends in one linear layer
+    defaults = {f.name: _default(f) for f in fields(RunSpec) if f.name in unused}
+    if "act" in defaults:
+        defaults["act"] = "identity"
+    v.update(defaults)
+
+
 def _act_count(v: dict) -> None:
     n = 1 if isinstance(v["act"], str) else len(v["act"])
     if v["model"] == "mlp" and n not in (1, v["depth"]):
@@ -380,6 +417,7 @@ _STEPS: tuple[tuple[tuple[str, ...], Callable[[dict], None]], ...] = (
     *(((name,), _model_option(name)) for name in ("depth", "width", "init", "norm", "dropout")),
     (("act", "act_params"), _act),
     (("act", "model", "depth"), _act_count),
+    (_MODEL_FIELDS, _model_fit),
     (("opt", "lr", "opt_params"), _opt),
     (("batch_size",), _batch_size),
     (("epochs",), _whole("epochs", 1)),
