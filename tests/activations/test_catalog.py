@@ -275,3 +275,20 @@ def test_properties_take_keywords_and_fast_paths_are_one_record():
 def test_registering_a_duplicate_is_refused():
     with pytest.raises(ValueError, match="already registered"):
         A.register(A.spec("relu"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_spec_has_a_short_repr_and_a_hash(name):
+    s = A.spec(name)
+    assert repr(s) == f"ActivationSpec({name!r})"  # not the dataclass with its lambdas
+    assert hash(s) == hash(A.spec(name)) and {s: 1}[A.spec(name)] == 1
+
+
+def test_bound_and_formula_values_show_in_reprs():
+    elu = A.spec("elu", alpha=0.5)
+    assert repr(elu) == "ActivationSpec('elu', alpha=0.5)" and elu in {A.spec("elu", alpha=0.5)}
+    assert hash(elu) != hash(A.spec("elu"))
+    formula = A.spec("x*sigmoid(b*x)", b=1.5, learnable=True)
+    assert repr(formula) == "ActivationSpec('x*sigmoid(b*x)', b=1.5, learnable=True)"
+    assert repr(formula.module()) == "Activation(x*sigmoid(b*x); b=1.5, learnable=True)"
+    assert repr(A.get("elu", alpha=0.5)) == "Activation(elu(alpha=0.5))"

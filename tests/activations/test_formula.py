@@ -122,6 +122,23 @@ def test_every_elementwise_catalog_name_is_a_formula_function(name):
         assert s.kink_points() == catalog.kink_points()
 
 
+@pytest.mark.parametrize("name", [n for n in A.names() if not A.spec(n).vector])
+@pytest.mark.parametrize("shape", ["{f}**2", "{f}*{f}", "{f}**3/(1 + {f}**2)"])
+def test_catalog_calls_inside_powers_and_products(name, shape):
+    """sympy's LaTeX printer hands a raised function its exponent: relu(x)**2 crashed there."""
+    s, c = from_formula(shape.format(f=f"{name}(x)")), A.spec(name)
+    x = _away_from_kinks(c, X)
+    f, g = c.forward(x), c.derivative(x)  # the chain rule by hand, over the catalog's f'
+    reference = {
+        "{f}**2": (f**2, 2 * f * g),
+        "{f}*{f}": (f * f, 2 * f * g),
+        "{f}**3/(1 + {f}**2)": (f**3 / (1 + f**2), g * f**2 * (3 + f**2) / (1 + f**2) ** 2),
+    }[shape]
+    torch.testing.assert_close(s.forward(x), reference[0], rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(s.derivative(x), reference[1], rtol=1e-10, atol=1e-12)
+    assert s.module()(x.float()).isfinite().all()  # the module trains it too
+
+
 @pytest.mark.parametrize("name", [n for n in A.names() if A.spec(n).vector])
 def test_vector_valued_catalog_functions_are_refused(name):
     with pytest.raises(FormulaError, match=f"{name} is vector-valued"):
@@ -162,10 +179,21 @@ def test_bad_catalog_calls_say_what(text, message):
     ("True", "only numbers"),
     ("+".join(["x"] * 120), "too large"),
     ("", "empty"),
+    ("x^2", r"\^ is not a power .*write x\*\*2"),
+    ("x·2", r"the character '·' \(U\+00B7\) in 'x·2' at column 1 is not allowed"),
+    ("x % 2", "the operator % is not allowed"),
+    ("x // 2", "the operator // is not allowed"),
 ])  # fmt: skip
 def test_bad_formulas_say_what_and_where(text, message):
     with pytest.raises(FormulaError, match=message):
         from_formula(text)
+
+
+@pytest.mark.parametrize("text", ["(" * 300 + "x" + ")" * 300, "exp(" * 300 + "x" + ")" * 300])
+def test_a_long_formula_is_cut_in_its_error(text):
+    with pytest.raises(FormulaError, match="too many nested parentheses") as e:
+        from_formula(text)
+    assert len(str(e.value)) < 150 and f"({len(text)} characters)" in str(e.value)
 
 
 @pytest.mark.parametrize("attack", [

@@ -139,6 +139,23 @@ def test_overflow_safe_keeps_what_is_really_infinite_or_undefined():
     assert overflow_safe(relu) is relu  # the catalog is written stably by hand
 
 
+@pytest.mark.parametrize("text, finite_below", [
+    ("exp(exp(exp(x)))", 1.8),  # mpmath raised OverflowError for e^(e^(e^50))
+    ("exp(exp(exp(exp(x))))", 0.6),
+    ("10**(10**x)", 2.4),  # and spent minutes on 10^(10^100)
+    ("exp(x**9)", 2.0),
+])  # fmt: skip
+def test_overflow_safe_survives_towers_of_exponentials(text, finite_below):
+    x = torch.linspace(-100, 100, 2001, dtype=torch.float64)
+    safe = overflow_safe(from_formula(text))
+    for values in (safe.forward(x), safe.derivative(x)):
+        assert torch.isfinite(values[x < finite_below]).all()
+        assert (values[x > 3] == float("inf")).all()  # really infinite, not NaN
+    # tanh of an exponential tower: 1 - tanh² is exactly 0 there, not 0·inf = NaN
+    d = overflow_safe(from_formula("tanh(exp(exp(x)))")).derivative(x)
+    assert torch.isfinite(d).all() and (d[x > 2] < 1e-100).all()
+
+
 # forms the activation search writes that sympy differentiated into re(...), im(...), ITE(...)
 # and Derivative(sign(...)) (it could not tell that σ and softplus of a real are real)
 # (σ and softplus are now known real; a piecewise still is not: its re(...) is compiled)

@@ -37,6 +37,7 @@ def test_every_catalog_activation_gets_a_verdict(name):
     assert r.verdict in ("good", "caveats", "bad")
     assert all(c.status in ("pass", "warn", "fail") for c in r.checks.values())
     assert (r.verdict == "good") == (r.reasons == [])
+    assert r.checks["float32_stable"].status == "pass"  # the catalog is written stably
     json.dumps(r.to_dict())  # plain data
 
 
@@ -124,3 +125,16 @@ def test_gallery_gives_formulas_distinct_files_and_draws_a_name_once(tmp_path, c
     cards = page.split("<figure>")[1:]  # each card's picture is its own function's
     assert all(c.count('src="') == 1 for c in cards)
     assert "swish: already in the gallery as silu" in capsys.readouterr().err
+
+
+def test_the_wording_names_the_whole_story():
+    """Many NaN stretches are summed up, not the first one named; inf is left out of a mean;
+    every jump is named."""
+    xx = audit("x**x", timing=False, signal=False)
+    assert "not defined for most of -999.99 ≤ x ≤ 0" in xx.reasons
+    assert "stretches" in xx.checks["defined_everywhere"].detail
+    inverse = audit("1/x", timing=False, signal=False).checks["zero_centered"]
+    assert inverse.evidence["non_finite"] == 1 and abs(inverse.evidence["mean_on_normal"]) < 1e-6
+    assert "1 inf/NaN output(s) left out" in inverse.detail
+    shrink = audit("hardshrink", timing=False, signal=False)
+    assert "f jumps at x = -0.5 (by 0.5), x = 0.5 (by 0.5)" in shrink.reasons

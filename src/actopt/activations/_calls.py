@@ -36,14 +36,16 @@ class _Catalog(sp.Function):
         inner += [f"{k}={v!r}" for k, v in _changed(self.spec)]
         return f"{self.spec.name}{self.mark}({', '.join(inner)})"
 
-    def _latex(self, printer) -> str:
+    def _latex(self, printer, exp: str | None = None) -> str:
+        """``exp``: sympy's LaTeX printer passes a power's exponent to the function it raises."""
         name = self.spec.name.replace("_", r"\_")
         args = [printer._print(self.args[0])]
         for k, v in _changed(self.spec):
             value = rf"\text{{{v}}}" if isinstance(v, str) else str(v)
             args.append(rf"\text{{{k}}}={value}".replace("_", r"\_"))
         inner = r";\ ".join(args)
-        return rf"\operatorname{{{name}}}{self.mark}\left({inner}\right)"
+        call = rf"\operatorname{{{name}}}{self.mark}\left({inner}\right)"
+        return call if exp is None else rf"\left({call}\right)^{{{exp}}}"
 
 
 class CatalogCall(_Catalog):

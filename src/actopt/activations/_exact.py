@@ -31,6 +31,9 @@ _NAN = mpmath.mpf("nan")
 # above the noise 64 bits leave where terms of size 1 cancel (e^x/(1+e^x) − e^2x/(1+e^x)²)
 _FLOOR = 1e-15
 Exact = Callable[[dict[str, Any]], Any]  # env (x and parameters as mpf) → mpf
+# beyond it e^a is 0 or inf in float64 by far; mpmath's time for e^a grows with a's exponent
+# (12 s at a = 2^10000) and it raises OverflowError near a = 2^(2^70): exp(exp(exp(50)))
+_HUGE = mpmath.mpf(2) ** 256
 
 
 def _real(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -48,11 +51,26 @@ def _real(fn: Callable[..., Any]) -> Callable[..., Any]:
     return safe
 
 
+def _tame(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """An exponential-like ``fn`` (exp, cosh, tanh, …) taking an argument beyond ±2^256 as ±inf,
+    where its value is the same in float64 and mpmath can no longer compute it."""
+
+    def apply(a):
+        return fn(a if abs(a) <= _HUGE else (mpmath.inf if a > 0 else mpmath.ninf))
+
+    return apply
+
+
+_exp = _tame(mpmath.exp)
+
+
 def _log(a):
     return mpmath.log(a) if a > 0 else (mpmath.ninf if a == 0 else _NAN)
 
 
 def _pow(b, e):
+    if abs(e) > _HUGE:  # 10**(10**x): 0 or inf, or no real value for a negative base
+        return _NAN if b < 0 else (_tame(lambda a: mpmath.power(b, a)))(e)
     if b < 0 and e != int(e):
         return _NAN
     if b == 0 and e < 0:
@@ -74,9 +92,9 @@ def _torch_op(op: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[Any], Any
 
 
 _UNARY = {
-    sp.exp: mpmath.exp, sp.log: _log, sp.Abs: abs, sp.sign: _sign, sp.tanh: mpmath.tanh,
+    sp.exp: _exp, sp.log: _log, sp.Abs: abs, sp.sign: _sign, sp.tanh: _tame(mpmath.tanh),
     sp.erf: mpmath.erf, sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.atan: mpmath.atan,
-    sp.cosh: mpmath.cosh, sp.sinh: mpmath.sinh,
+    sp.cosh: _tame(mpmath.cosh), sp.sinh: _tame(mpmath.sinh),
 }  # fmt: skip
 _RELATIONS = {sp.StrictGreaterThan: lambda a, b: a > b, sp.GreaterThan: lambda a, b: a >= b,
               sp.StrictLessThan: lambda a, b: a < b, sp.LessThan: lambda a, b: a <= b}  # fmt: skip
@@ -118,10 +136,10 @@ def exact(e: sp.Basic) -> Exact:
         return lambda env: fn(a(env))
     if e.func is sigmoid:
         (a,) = args
-        return lambda env: _real(lambda v: 1 / (1 + mpmath.exp(-v)))(a(env))
+        return lambda env: _real(lambda v: 1 / (1 + _exp(-v)))(a(env))
     if e.func is softplus:
         (a,) = args
-        return lambda env: _real(lambda v: mpmath.log1p(mpmath.exp(v)))(a(env))
+        return lambda env: _real(lambda v: mpmath.log1p(_exp(v)))(a(env))
     if e.func in _UNARY:
         fn, (a,) = _real(_UNARY[e.func]), args
         return lambda env: fn(a(env))

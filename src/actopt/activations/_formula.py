@@ -66,6 +66,12 @@ _BINOPS = {
     ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b,
 }  # fmt: skip
+# operators outside the grammar, named as the user typed them
+_OPERATORS = {ast.Mod: "the operator %", ast.FloorDiv: "the operator //",
+              ast.MatMult: "the operator @", ast.BitAnd: "the operator &",
+              ast.BitOr: "the operator |", ast.LShift: "the operator <<",
+              ast.RShift: "the operator >>", ast.Invert: "the operator ~",
+              ast.Not: "not"}  # fmt: skip
 _COMPARE = {ast.Gt: sp.StrictGreaterThan, ast.GtE: sp.GreaterThan,
             ast.Lt: sp.StrictLessThan, ast.LtE: sp.LessThan}  # fmt: skip
 
@@ -136,6 +142,11 @@ def _build(node: ast.AST, symbols: dict[str, sp.Symbol], params: dict, in_condit
             return symbols[node.id]
         if node.id in CONSTANTS:
             return CONSTANTS[node.id]
+        odd = [c for c in node.id if not c.isascii()]
+        if odd:
+            raise FormulaError(f"the character {odd[0]!r} (U+{ord(odd[0]):04X}) in {node.id!r}"
+                               f"{_where(node)} is not allowed: formulas are ASCII; write * for "
+                               "multiplication and ** for a power")  # fmt: skip
         hint = f"; declare it as a parameter ({node.id}=…)" if node.id.isidentifier() else ""
         raise FormulaError(f"unknown symbol {node.id!r}{_where(node)}{hint}. Allowed: "
                            f"{_allowed_names(params)}")  # fmt: skip
@@ -178,7 +189,10 @@ def _build(node: ast.AST, symbols: dict[str, sp.Symbol], params: dict, in_condit
         left = _build(node.left, symbols, params)
         right = _build(node.comparators[0], symbols, params)
         return _COMPARE[type(node.ops[0])](left, right)
-    what = type(node).__name__
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor):
+        raise FormulaError("^ is not a power (in Python it is bitwise xor): write x**2 for x "
+                           "squared")  # fmt: skip
+    what = _OPERATORS.get(type(getattr(node, "op", None)), type(node).__name__)
     raise FormulaError(f"{what} is not allowed in a formula{_where(node)}; allowed: numbers, "
                        f"+ - * / **, {_allowed_names(params)}")  # fmt: skip
 
@@ -222,6 +236,15 @@ def _call_catalog(node: ast.Call, symbols: dict[str, sp.Symbol], params: dict) -
     return function(_build(node.args[0], symbols, params))
 
 
+def _excerpt(text: str, col: int, room: int = 30) -> str:
+    """``text`` quoted, cut to ``room`` characters either side of column ``col`` when long."""
+    if len(text) <= 2 * room + 20:
+        return repr(text)
+    lo, hi = max(col - 1 - room, 0), min(col - 1 + room, len(text))
+    return (f"{'…' if lo else ''}{text[lo:hi]!r}{'…' if hi < len(text) else ''} "
+            f"({len(text)} characters)")  # fmt: skip
+
+
 def parse(text: str, params: dict[str, Any]) -> tuple[sp.Expr, dict[str, sp.Symbol]]:
     """``text`` → (sympy expression in x and the parameters, the parameter symbols)."""
     if not isinstance(text, str) or not text.strip():
@@ -232,7 +255,8 @@ def parse(text: str, params: dict[str, Any]) -> tuple[sp.Expr, dict[str, sp.Symb
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
         col = e.offset or len(text.strip())
-        raise FormulaError(f"syntax error at column {col}: {e.msg} in {text.strip()!r}") from None
+        raise FormulaError(f"syntax error at column {col}: {e.msg} in "
+                           f"{_excerpt(text.strip(), col)}") from None  # fmt: skip
     nodes = sum(1 for _ in ast.walk(tree))
     if nodes > MAX_NODES:
         raise FormulaError(f"formula too large: {nodes} nodes (limit {MAX_NODES})")
@@ -337,7 +361,7 @@ def from_formula(text: str, **params: Any) -> ActivationSpec:
     >>> s.text_grad
     'beta*x*(1 - sigmoid(beta*x))*sigmoid(beta*x) + sigmoid(beta*x)'
     >>> s.module()                       # an nn.Module; learnable=True trains beta
-    Activation(x*sigmoid(beta*x))
+    Activation(x*sigmoid(beta*x); beta=1.0)
 
     Grammar: numbers, ``x``, the declared parameters, ``pi``, ``e``, ``+ - * / **``, and
     exp, log, sqrt, abs, sign, max, min, tanh, sigmoid, softplus, erf, sin, cos, atan,

@@ -17,7 +17,7 @@ from torch import nn
 if TYPE_CHECKING:  # a spec builds its module (ActivationSpec.module): no import back at run time
     from ._spec import ActivationSpec
 
-__all__ = ["Activation", "SpecFunction"]
+__all__ = ["Activation", "SpecFunction", "SpecFunctionJvp"]
 
 
 def _broadcast_param(t: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -27,16 +27,35 @@ def _broadcast_param(t: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return t.view(1, -1, *([1] * (x.dim() - 2)))
 
 
+def _params(spec: ActivationSpec, names: tuple, x: torch.Tensor, tensors) -> dict[str, Any]:
+    """The spec's values with the trainable ones as (broadcast) tensors."""
+    params = dict(spec.values)
+    params.update({n: _broadcast_param(t, x) for n, t in zip(names, tensors, strict=True)})
+    return params
+
+
 class SpecFunction(torch.autograd.Function):
-    """f and f' of a spec as an autograd Function: ``apply(x, spec, names, *param_tensors)``."""
+    """f and f' of a spec as an autograd Function: ``apply(x, spec, names, *param_tensors)``.
+
+    Written in the ``forward`` + ``setup_context`` form with a generated vmap rule, so
+    ``torch.func`` (vmap, grad, jacrev) transforms it like any torch operation, and
+    ``torch.compile`` (fullgraph too) traces it; :class:`SpecFunctionJvp` adds forward mode.
+    """
+
+    generate_vmap_rule = True
 
     @staticmethod
-    def forward(ctx: Any, x: torch.Tensor, spec: ActivationSpec, names: tuple, *tensors):
-        params = dict(spec.values)
-        params.update({n: _broadcast_param(t, x) for n, t in zip(names, tensors, strict=True)})
+    def forward(x: torch.Tensor, spec: ActivationSpec, names: tuple, *tensors):
+        # the fast forward may write through out= (step), which vmap cannot batch
+        fast = None if torch._C._are_functorch_transforms_active() else spec.fast.forward
+        y = (fast or spec.fn)(x, **_params(spec, names, x, tensors))
+        return y.view_as(y) if y is x else y  # identity: autograd wants a view, not x itself
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple, output: torch.Tensor) -> None:
+        x, spec, names, *tensors = inputs
         ctx.spec, ctx.names = spec, names
         ctx.save_for_backward(x, *tensors)  # x only: intermediates are recomputed in backward
-        return (spec.fast.forward or spec.fn)(x, **params)
 
     @staticmethod
     def backward(ctx: Any, g: torch.Tensor):
@@ -73,6 +92,31 @@ class SpecFunction(torch.autograd.Function):
             else:
                 grads.append((g * dparams[name]).sum_to_size(s.shape).reshape(t.shape))
         return (grad_x, None, None, *grads)
+
+
+class SpecFunctionJvp(SpecFunction):
+    """:class:`SpecFunction` with forward mode, for ``torch.func.jvp`` (and jacfwd, hessian):
+    the modules use it under torch.func's transforms only, as Dynamo cannot trace a custom jvp.
+    """
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple, output: torch.Tensor) -> None:
+        SpecFunction.setup_context(ctx, inputs, output)
+        ctx.save_for_forward(*inputs[:1], *inputs[3:])
+
+    @staticmethod
+    def jvp(ctx: Any, x_t: torch.Tensor | None, _spec_t: None, _names_t: None, *tensor_ts):
+        """Forward mode (``torch.func.jvp``): f'(x)·ẋ plus ∂f/∂p·ṗ for each parameter."""
+        x, *tensors = ctx.saved_tensors
+        spec, names = ctx.spec, ctx.names
+        params = _params(spec, names, x, tensors)
+        if spec.vector:
+            raise NotImplementedError(f"{spec.name}: forward-mode AD of a vector-valued spec")
+        out = torch.zeros_like(x) if x_t is None else spec.grad(x, **params) * x_t
+        for name, t_t in zip(names, tensor_ts, strict=True):
+            if t_t is not None:
+                out = out + spec.param_grads[name](x, **params) * _broadcast_param(t_t, x)
+        return out
 
 
 class Activation(nn.Module):
@@ -118,7 +162,10 @@ class Activation(nn.Module):
                 self.spec.fast.train_kernel if self.training else None
             ) or self.spec.fast.kernel
             return kernel(x, **params, inplace=True) if self.inplace else kernel(x, **params)
-        return SpecFunction.apply(x, self.spec, self._names, *tensors)
+        # under torch.func's transforms, the Function with forward mode (jvp); otherwise the
+        # one torch.compile can trace
+        function = SpecFunctionJvp if torch._C._are_functorch_transforms_active() else SpecFunction
+        return function.apply(x, self.spec, self._names, *tensors)
 
     def extra_repr(self) -> str:
         return self.spec.describe() + (", inplace=True" if self.inplace else "")

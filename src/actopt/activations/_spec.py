@@ -228,11 +228,34 @@ class ActivationSpec:
 
         return Activation(self)
 
-    def describe(self) -> str:
-        """``name(param=value, ...)`` with non-default values only."""
-        changed = [
+    def _shown(self) -> list[str]:
+        """``param=value`` for the values that say which function this is: the non-default
+        ones, and a formula's own parameters (their defaults are the values it was given)."""
+        formula = getattr(self.fn, "expr", None) is not None
+        return [
             f"{p.name}={self.values[p.name]!r}"
             for p in self.params
-            if self.values[p.name] != p.default
+            if self.values[p.name] != p.default or (formula and p.name != "learnable")
         ]
-        return f"{self.name}({', '.join(changed)})" if changed else self.name
+
+    def describe(self) -> str:
+        """``name(param=value, ...)`` with non-default values only (a formula: ``text; b=1.5``).
+
+        >>> from actopt.activations import spec
+        >>> spec("elu", alpha=0.5).describe(), spec("x*sigmoid(b*x)", b=1.5).describe()
+        ('elu(alpha=0.5)', 'x*sigmoid(b*x); b=1.5')
+        """
+        shown = self._shown()
+        if not shown:
+            return self.name
+        if getattr(self.fn, "expr", None) is not None:
+            return f"{self.name}; {', '.join(shown)}"
+        return f"{self.name}({', '.join(shown)})"
+
+    def __repr__(self) -> str:
+        """``ActivationSpec('elu', alpha=0.5)``: the name and the values that differ."""
+        return f"ActivationSpec({', '.join([repr(self.name), *self._shown()])})"
+
+    def __hash__(self) -> int:
+        """Equal specs have equal names and values (hashable: a spec may key a dict)."""
+        return hash((self.name, tuple(self.values.items())))

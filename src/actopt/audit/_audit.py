@@ -2,9 +2,10 @@
 
 Each check is ``pass``, ``warn`` or ``fail`` with a detail sentence and numbers. A ``fail`` in
 any check makes the verdict ``bad``; a ``warn`` in a *risk* check (continuity, saturation,
-dead zone, signal propagation) makes it ``caveats``; the other checks (monotonic, zero-centred,
-bounded, backprop cost, a kink) describe without judging. No status depends on how fast the
-machine is: the backprop cost is judged by an operation count, its timing is only evidence.
+dead zone, the float32 module overflowing, signal propagation) makes it ``caveats``; the other
+checks (monotonic, zero-centred, bounded, backprop cost, a kink) describe without judging. No
+status depends on how fast the machine is: the backprop cost is judged by an operation count,
+its timing is only evidence.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ._checks import Check, run_checks
 
 __all__ = ["RISK", "AuditReport", "Check", "audit"]
 
-RISK = {"continuous", "saturation", "dead_zone", "signal_propagation"}
+RISK = {"continuous", "saturation", "dead_zone", "float32_stable", "signal_propagation"}
 
 
 @dataclass

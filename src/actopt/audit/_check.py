@@ -9,7 +9,7 @@ import torch
 
 from ..activations import ActivationSpec
 
-__all__ = ["F64", "Check", "derivative", "value"]
+__all__ = ["F64", "Check", "derivative", "training_module", "value"]
 
 F64 = torch.float64
 
@@ -21,6 +21,11 @@ class Check:
     detail: str
     evidence: dict[str, Any] = field(default_factory=dict)
     reason: str = ""  # the plain sentence the verdict quotes when this check counts against it
+
+
+def training_module(spec: ActivationSpec) -> torch.nn.Module:
+    """The module as training runs it, its parameters (if learnable) fixed at their values."""
+    return spec.bind(learnable=False).module() if "learnable" in spec.values else spec.module()
 
 
 def value(spec: ActivationSpec, x: torch.Tensor) -> torch.Tensor:

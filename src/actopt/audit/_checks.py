@@ -25,6 +25,7 @@ from ._domain import (
     regions,
     scan,
 )
+from ._float32 import check_float32
 from ._signal import propagate
 
 __all__ = ["Check", "run_checks"]
@@ -105,8 +106,11 @@ def check_monotonic(spec: ActivationSpec) -> Check:
 def check_zero_centered(spec: ActivationSpec) -> Check:
     f0 = float(_f(spec, torch.zeros(1, dtype=_F64))[0])
     y = _f(spec, _measure.normal_quantiles())
-    mean, std = float(torch.nanmean(y)), float(y[torch.isfinite(y)].std())
-    ev = {"f(0)": f0, "mean_on_normal": mean, "std_on_normal": std}
+    finite = y[torch.isfinite(y)]  # 1/x is inf at the quantile 0: the mean of the rest
+    mean, std = float(finite.mean()), float(finite.std())
+    left_out = len(y) - len(finite)
+    ev = {"f(0)": f0, "mean_on_normal": mean, "std_on_normal": std, "non_finite": left_out}
+    note = f"; {left_out} inf/NaN output(s) left out" if left_out else ""
     if _measure.is_zero_centered(spec):
         return Check(
             "zero_centered", "pass", f"f(0) = {f0:.3g}, mean output on N(0,1) inputs {mean:.3g}", ev
@@ -115,7 +119,7 @@ def check_zero_centered(spec: ActivationSpec) -> Check:
         "zero_centered",
         "warn",
         f"f(0) = {f0:.3g}, mean output on N(0,1) inputs "
-        f"{mean:.3g} (std {std:.3g}): next layer's inputs are biased",
+        f"{mean:.3g} (std {std:.3g}{note}): next layer's inputs are biased",
         ev,
     )
 
@@ -244,6 +248,15 @@ def check_signal(spec: ActivationSpec) -> Check:
     ev = r.to_dict()
     setup = f"50 layers × 256, {r.init} init (gain {r.gain:.3g})"
     last_std = r.forward_std[-1]
+    if r.overflow_layer is not None:
+        return Check(
+            "signal_propagation",
+            "warn",
+            f"{setup}: the float32 module overflowed (inf/NaN in the output or the gradient) "
+            f"at layer {r.overflow_layer}, so the gradient ratios say nothing",
+            ev,
+            f"the float32 module overflows at layer {r.overflow_layer} of a deep net",
+        )
     if r.vanish_depth is not None:
         return Check(
             "signal_propagation",
@@ -277,7 +290,8 @@ def run_checks(s: ActivationSpec, timing: bool = True, signal: bool = True) -> l
 
     f and f' are evaluated overflow-safe (a formula's value where float64 overflows on the way
     is computed exactly), so ``1/(1+exp(-x))`` gets sigmoid's statuses; the checks that run the
-    module (backprop cost, signal propagation) run it as training does.
+    module (float32 stability, backprop cost, signal propagation) run it as training does, and
+    ``float32_stable`` says where that module overflows while the exact f is finite.
     """
     safe = overflow_safe(s)
     x = scan()
@@ -290,7 +304,7 @@ def run_checks(s: ActivationSpec, timing: bool = True, signal: bool = True) -> l
         check_gradient_signal(safe), check_nonlinear(safe), check_monotonic(safe),
         check_zero_centered(safe), check_bounded(safe), check_saturation(safe),
         check_dead_zone(safe), check_sign_preserving(safe), check_exploding(safe),
-        check_backprop_cost(s, timing),
+        check_float32(s, safe, x), check_backprop_cost(s, timing),
     ]  # fmt: skip
     if signal and defined.status == "pass":
         checks.append(check_signal(s))

@@ -72,13 +72,21 @@ def check_defined(spec: ActivationSpec, x: torch.Tensor, y: torch.Tensor) -> Che
             {"points": len(x)},
         )
     xmin, xmax = float(x.min()), float(x.max())
-    where = [describe_region(a, b, xmin, xmax) for a, b in regions(x, bad)]
+    runs = regions(x, bad)
+    where = [describe_region(a, b, xmin, xmax) for a, b in runs]
+    shown = ", ".join(where[:3])
+    if len(runs) > 3:  # x**x: NaN between every two negative integers, a thousand stretches
+        lo, hi = runs[0][0], runs[-1][1]
+        share = float(bad[(x >= lo) & (x <= hi)].double().mean())
+        span = describe_region(lo, hi, xmin, xmax)
+        where[0] = f"{'most' if share >= 0.5 else 'parts'} of {span}"
+        shown = f"{where[0]} ({len(runs)} stretches, {share:.1%} of the points there)"
     kind = "not defined (NaN)" if bool(nan.any()) else "infinite"
     reason = f"not defined for {where[0]}" if bool(nan.any()) else f"infinite at {where[0]}"
     return Check(
         "defined_everywhere",
         "fail",
-        f"{kind} for {', '.join(where[:3])}",
+        f"{kind} for {shown}",
         {"regions": where, "fraction_undefined": float(bad.double().mean())},
         reason,
     )
@@ -96,14 +104,13 @@ def check_continuous(jumps: list[tuple[float, float]]) -> Check:
     if not jumps:
         detail = "no jump: f is continuous on [-1e3, 1e3] (a 0.01 grid, then bisected)"
         return Check("continuous", "pass", detail, {})
-    at, by = jumps[0]
     return Check(
         "continuous",
         "warn",
         f"f jumps at {_at(jumps)}: back-propagation sees f' on either side, never the jump, "
         "so learning cannot move a unit across it on purpose",
         {"jumps": [{"x": a, "size": b} for a, b in jumps]},
-        f"f jumps at x = {at:g} (by {by:.3g})",
+        f"f jumps at {_at(jumps)}",
     )
 
 

@@ -4,7 +4,8 @@ A 50-layer, width-256 MLP without biases is built from the activation (its own m
 formula works exactly like a catalog entry), weights N(0, gain²/fan_in). A random input goes
 forward; a random vector is back-propagated from the last layer. Per layer we keep the forward
 std and the gradient norm; the gradient ratio to the last layer tells where it vanishes
-(< 1e-3) or explodes (> 1e3).
+(< 1e-3) or explodes (> 1e3). An inf or NaN on the way is the float32 module overflowing, not
+a gradient that explodes: it is reported as such (``overflow_layer``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import asdict, dataclass
 import torch
 
 from ..activations import ActivationSpec
+from ._check import training_module
 
 __all__ = ["SignalReport", "init_for", "propagate"]
 
@@ -50,6 +52,7 @@ class SignalReport:
     vanish_depth: int | None  # layers back from the output where the gradient ratio < 1e-3
     explode_depth: int | None  # … > 1e3
     first_layer_ratio: float  # gradient at the first layer / at the last
+    overflow_layer: int | None = None  # the layer (1-based) where an inf/NaN first appears
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -67,7 +70,7 @@ def propagate(
     init, gain = init_for(spec)
     g = torch.Generator().manual_seed(seed)
     ws = _weights(depth, width, gain, g)
-    act = spec.bind(learnable=False).module() if "learnable" in spec.values else spec.module()
+    act = training_module(spec)
     act.eval()
     h = torch.randn(batch, width, generator=g).requires_grad_(True)
     stds = [float(h.detach().std())]
@@ -81,12 +84,17 @@ def propagate(
         probe = torch.randn(batch, width, generator=g)
         (h * probe).sum().backward()
     norms = [float(t.grad.norm()) if t.grad is not None else 0.0 for t in hs]
+    # where it starts: the first layer whose output is not finite, else the deepest layer whose
+    # gradient is not (a NaN born in one layer's backward reaches every layer below it)
+    forward = [k for k, s in enumerate(stds) if not math.isfinite(s)]
+    backward = [k + 1 for k, n in enumerate(norms) if not math.isfinite(n)]
+    overflow = forward[0] if forward else backward[-1] if backward else None
     last = norms[-1] if norms[-1] > 0 and math.isfinite(norms[-1]) else float("nan")
     ratios = [n / last for n in norms]
     vanish = explode = None
-    for back, r in enumerate(reversed(ratios)):
+    for back, r in enumerate(reversed(ratios if overflow is None else [])):
         if vanish is None and (r < VANISH or r == 0):
             vanish = back
         if explode is None and (r > EXPLODE or not math.isfinite(r)):
             explode = back
-    return SignalReport(init, gain, stds, norms, vanish, explode, ratios[0])
+    return SignalReport(init, gain, stds, norms, vanish, explode, ratios[0], overflow)
