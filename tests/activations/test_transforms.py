@@ -70,3 +70,21 @@ def test_torch_compile_fullgraph_traces_the_function():
     torch.testing.assert_close(y, m(x))
     torch.testing.assert_close(gx, ex)
     torch.testing.assert_close(gb, eb)
+
+
+@pytest.mark.parametrize("mode", ["input without grad", "no_grad", "inference_mode"])
+def test_torch_compile_fullgraph_with_no_graph_to_record(mode):
+    """Inference: Dynamo traced the Function's forward as if it took a ctx ('Tensor' object has
+    no attribute 'fast'), so fullgraph compilation failed whenever no gradient was needed."""
+    import contextlib
+
+    torch._dynamo.reset()
+    net = torch.nn.Sequential(torch.nn.Linear(4, 4), A.get("swish", beta=1.5), A.get("step"),
+                              torch.nn.Linear(4, 2)).eval()  # fmt: skip
+    x = torch.randn(5, 4)
+    context = {"no_grad": torch.no_grad, "inference_mode": torch.inference_mode}.get(
+        mode, contextlib.nullcontext
+    )
+    with context():
+        y = torch.compile(net, fullgraph=True)(x)
+        torch.testing.assert_close(y, net(x))

@@ -164,8 +164,15 @@ class Activation(nn.Module):
             return kernel(x, **params, inplace=True) if self.inplace else kernel(x, **params)
         # under torch.func's transforms, the Function with forward mode (jvp); otherwise the
         # one torch.compile can trace
-        function = SpecFunctionJvp if torch._C._are_functorch_transforms_active() else SpecFunction
-        return function.apply(x, self.spec, self._names, *tensors)
+        if torch._C._are_functorch_transforms_active():
+            return SpecFunctionJvp.apply(x, self.spec, self._names, *tensors)
+        if not torch.is_grad_enabled() or not (
+            x.requires_grad or any(t.requires_grad for t in tensors)
+        ):
+            # no graph to record: f itself. (Dynamo, with no grad needed, traces the Function's
+            # forward as if it took a ctx, and fullgraph compilation failed.)
+            return SpecFunction.forward(x, self.spec, self._names, *tensors)
+        return SpecFunction.apply(x, self.spec, self._names, *tensors)
 
     def extra_repr(self) -> str:
         return self.spec.describe() + (", inplace=True" if self.inplace else "")
