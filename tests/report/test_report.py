@@ -74,18 +74,21 @@ def test_a_bench_stopped_early_shows_every_config_of_its_grid(tmp_path, capsys):
     with Store(tmp_path) as s:
         s.set_meta("grid", grid.to_dict())
         s.set_meta("run_ids", [r.run_id for r in grid.runs])
-        for spec in [r for r in grid.runs if r.act == "relu"][:2]:  # tanh never started
+        for spec in [r for r in grid.runs if r.act == "relu"][:2]:  # tanh never finished
             s.put(RunResult(spec, final={"test_acc": 0.8 + spec.seed / 100, "gen_gap": 0.0},
                             history=[{"epoch": 1, "test_acc": 0.8, "elapsed_s": 0.1}]))  # fmt: skip
+        tanh = next(r for r in grid.runs if r.act == "tanh")
+        s.put(RunResult(tanh, status="interrupted", error="interrupted"))  # stopped in flight
     board = read_bench(tmp_path).board.set_index("config")
     assert board.loc["tanh/adam", ["ok", "seeds", "not_run", "failed"]].tolist() == [0, 3, 3, 0]
     assert board.loc["tanh/adam", "vs_baseline"] == "not run yet"
     assert board.loc["relu/adam", ["ok", "seeds", "not_run", "failed"]].tolist() == [2, 3, 1, 0]
-    assert len(leaderboard(load(tmp_path))) == 1  # the store's own runs: only relu's
+    assert len(leaderboard(load(tmp_path))) == 2  # the store alone: relu, and tanh interrupted
     from actopt.cli import main
 
     assert main(["report", str(tmp_path), "-q"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "not run yet" in out and "0/3" in out and "2/3" in out
-    assert "4 runs of the grid not run yet" in out and "every seed failed" not in out
+    assert "4 runs of the grid not run or stopped before the end" in out
+    assert "every seed failed" not in out
     assert "not run yet" in out

@@ -39,6 +39,7 @@ ALPHA = 0.05  # family-wise significance level for "better" / "worse" (after Hol
 VERDICTS = ("baseline", "better", "worse", "tie", "n/a (1 seed)", "no ok runs",
             "n/a (baseline failed)", "not run yet")  # fmt: skip
 NOT_RUN = "not run"  # the status of a grid's run that is in no store yet (a bench stopped early)
+_PENDING = (NOT_RUN, "interrupted")  # not finished: the same command trains them again
 _METRICS = (
     "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc", "gen_gap",
     "samples_per_s", "wall_s", "dead_fraction", "saturated_fraction", "parameters",
@@ -225,8 +226,9 @@ def leaderboard(df: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
     """Per (dataset, model, config) over seeds: the lr used, mean/std/95% CI of test accuracy
     and the other metrics, a rank, and with ``baseline`` a verdict against it: the test, its raw
     p-value and the Holm-adjusted one (adjusted over the configs compared per dataset/model).
-    Rows with status ``not run`` (a grid's runs a stopped bench never started) count in
-    ``seeds`` and ``not_run`` only, so a config none of whose runs started still has its row."""
+    Rows with status ``not run`` (a grid's runs a stopped bench never started) or
+    ``interrupted`` (stopped in flight) count in ``seeds`` and ``not_run`` only: a config none of
+    whose runs finished is "not run yet", not failed, and keeps its row."""
     if df.empty:
         return pd.DataFrame()
     df = df.assign(config=unique_labels(df))
@@ -241,8 +243,8 @@ def leaderboard(df: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
             "act": g["act"].iloc[0], "opt_label": g["opt_label"].iloc[0],
             "lr": float(g["lr"].iloc[0]) if g["lr"].notna().all() else math.nan,
             "seeds": len(g), "ok": len(ok),
-            "failed": int((~g["status"].isin(["ok", NOT_RUN])).sum()),
-            "not_run": int((g["status"] == NOT_RUN).sum()),
+            "failed": int((~g["status"].isin(["ok", *_PENDING])).sum()),
+            "not_run": int(g["status"].isin(_PENDING).sum()),
             "test_acc": float(acc.mean()) if len(acc) else math.nan,
             "test_acc_std": float(acc.std(ddof=1)) if len(acc) > 1 else math.nan,
             "ci_low": lo, "ci_high": hi, "ci_clipped": clipped,

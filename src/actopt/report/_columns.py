@@ -109,6 +109,6 @@ def caption(board: pd.DataFrame, baseline: str | None) -> str:
     if ((board["ok"] == 0) & (not_run == 0)).any():
         parts.append("no ok runs: every seed failed or was stopped (see the failures)")
     if n := int(not_run.sum()):
-        parts.append(f"{counted(n, 'run')} of the grid not run yet (the bench stopped early): "
+        parts.append(f"{counted(n, 'run')} of the grid not run or stopped before the end: "
                      "rerun the same command to train them")  # fmt: skip
     return "; ".join(parts) + "."
