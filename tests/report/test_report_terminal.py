@@ -165,3 +165,19 @@ def test_counts_agree_with_their_nouns(n, says, hard_store, tmp_path, capsys):
     assert len(pd.read_csv(tmp_path / "runs.csv")) == n
     assert main(["gallery", "relu", "--out", str(tmp_path / "g")]) == 0
     assert "wrote 1 picture," in capsys.readouterr().out
+
+
+def test_report_on_a_claims_folder_of_measurements_only_says_what_it_is(tmp_path, capsys):
+    """``claims --only relu-is-cheap`` times kernels and trains nothing: its folder holds
+    measurements, no runs, and ``report`` said "no finished runs yet"."""
+    from actopt.bench import Store
+    from actopt.claims._measure import MeasurementStore
+    from actopt.cli import main
+
+    Store(tmp_path).close()
+    with MeasurementStore(tmp_path) as m:
+        row = ("k", "timing", "{}", "1.0", 0.1, 0.0, "host")
+        m.db.execute("INSERT INTO claim_measurements VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+    assert main(["report", str(tmp_path), "-q"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "this is a claims folder (1 measurement)" in err and "actopt claims --out" in err, err

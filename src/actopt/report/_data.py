@@ -3,12 +3,14 @@ the runs of other grids apart, the leaderboard, the tuning choices and the envir
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from .._numbers import counted
 from ..bench import NOT_RUN, Store, StoreError, grid_from_dict, leaderboard, to_frame
 
 __all__ = ["Bench", "read_bench"]
@@ -48,13 +50,25 @@ _OTHER_FOLDERS = {
 }  # fmt: skip
 
 
-def _not_a_bench(roles: dict[str, set[str]], out: Path) -> str:
-    """Why a store holds no bench run: nothing finished yet, or it is another command's."""
+def _not_a_bench(roles: dict[str, set[str]], measured: int, out: Path) -> str:
+    """Why a store holds no bench run: nothing finished yet, or it is another command's (a
+    claims folder may hold only measurements: timings, landscapes, no training)."""
     for role, text in _OTHER_FOLDERS.items():
         n = sum(any(r.startswith(role) for r in rs) for rs in roles.values())
         if n:
             return "no bench runs: this is " + text.format(n=n, out=out)
+    if measured:
+        text = _OTHER_FOLDERS["claims"].replace("{n} runs", "{n}")
+        return "no bench runs: this is " + text.format(n=counted(measured, "measurement"), out=out)
     return "no finished runs yet"
+
+
+def _measurements(store: Store) -> int:
+    """Rows of the claims' measurement table, 0 where the store has none."""
+    try:
+        return store.db.execute("SELECT COUNT(*) FROM claim_measurements").fetchone()[0]
+    except sqlite3.Error:
+        return 0
 
 
 def read_bench(out: str | Path) -> Bench:
@@ -67,8 +81,9 @@ def read_bench(out: str | Path) -> Bench:
         run_ids = store.get_meta("run_ids")
         rows = store.rows("run")
         roles = store.roles() if not rows else {}
+        measured = _measurements(store) if not rows else 0
     if not rows:
-        raise StoreError(f"{store.path}: {_not_a_bench(roles, out)}")
+        raise StoreError(f"{store.path}: {_not_a_bench(roles, measured, out)}")
     df = to_frame(rows, grid.get("target_acc"))
     mine = df["run_id"].isin(run_ids) if run_ids is not None else pd.Series(True, df.index)
     if not mine.any():  # a grid whose runs have not landed yet: nothing of it to show
