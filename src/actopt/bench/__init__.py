@@ -36,7 +36,15 @@ _LAZY = {
     ),
     **dict.fromkeys(("FINAL_STATUSES", "Store", "StoreError"), "_store"),
     **dict.fromkeys(
-        ("DEFAULT_GRID", "Grid", "grid_from_dict", "grid_with_overrides", "load_grid", "read_grid"),
+        (
+            "DEFAULT_GRID",
+            "Grid",
+            "grid_from_dict",
+            "grid_with_overrides",
+            "load_grid",
+            "parse_opt_label",
+            "read_grid",
+        ),
         "_grid",
     ),
     **dict.fromkeys(
@@ -66,6 +74,7 @@ __all__ = [
     "leaderboard",
     "load",
     "load_grid",
+    "parse_opt_label",
     "read_grid",
     "run_grid",
     "run_specs",

@@ -55,6 +55,7 @@ __all__ = [
     "grid_from_dict",
     "grid_with_overrides",
     "load_grid",
+    "parse_opt_label",
     "read_grid",
 ]
 
@@ -251,7 +252,7 @@ def _optimizers(d: dict[str, Any]) -> list[dict[str, Any]]:
     out, every = [], d.get("lr")  # a top-level lr: every optimizer's
     for entry in _entries(d["opt"]):
         if isinstance(entry, str):
-            entry = _opt_entry(entry)
+            entry = parse_opt_label(entry)
         if not isinstance(entry, dict) or "name" not in entry:
             raise ValueError(f"opt: each entry is a name or a table with 'name', got {entry!r}")
         params = dict(entry)
@@ -260,7 +261,7 @@ def _optimizers(d: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _opt_entry(text: str) -> dict[str, Any]:
+def parse_opt_label(text: str) -> dict[str, Any]:
     """``momentum`` or a label as reports print it, ``momentum(momentum=0.95,nesterov=True)``,
     as an ``[[opt]]`` table (values parsed as booleans, numbers or names, never evaluated)."""
     name, paren, rest = text.strip().partition("(")

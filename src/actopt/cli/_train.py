@@ -28,15 +28,22 @@ __all__ = ["add_parsers"]
 
 
 def spec_from_args(args: argparse.Namespace):
+    from actopt.bench import parse_opt_label
     from actopt.train import RunSpec
 
+    try:  # a name, or a label as train and the leaderboard print it: adam(betas=[0.8, 0.99])
+        opt_params = parse_opt_label(args.opt)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    opt = opt_params.pop("name")
+    opt_params.update(parse_params(args.opt_param))
     acts = split_top_level(args.act)
     batch = args.batch_size if args.batch_size == "full" else parse_value(args.batch_size)
     fields: dict[str, Any] = dict(
         data=args.data, model=args.model, depth=args.depth, width=args.width,
         act=acts[0] if len(acts) == 1 else tuple(acts), act_params=parse_params(args.act_param),
-        init=args.init, norm=args.norm, dropout=args.dropout, opt=args.opt, lr=args.lr,
-        opt_params=parse_params(args.opt_param), batch_size=batch, epochs=args.epochs,
+        init=args.init, norm=args.norm, dropout=args.dropout, opt=opt, lr=args.lr,
+        opt_params=opt_params, batch_size=batch, epochs=args.epochs,
         steps=args.steps, schedule=args.schedule, schedule_params=parse_params(args.schedule_param),
         loss=args.loss, seed=args.seed, device=args.device, diagnostics=args.diagnostics,
         diag_every=args.diag_every, val_fraction=args.val_fraction,
@@ -197,7 +204,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--init", default="he", help="he, xavier, lecun, orthogonal or torch")
     a("--norm", default="none", help="none, batch or layer")
     a("--dropout", type=float, default=0.0)
-    a("--opt", default="adam", help="optimizer name (actopt optimizers lists them)")
+    a("--opt", default="adam",
+      help="optimizer name (actopt optimizers lists them) or a label as printed, "
+           "e.g. 'adam(betas=[0.8, 0.99])'")  # fmt: skip
     a("--lr", type=float, help="learning rate (default: the optimizer's own)")
     a("--opt-param", "-o", action="append", default=[], metavar="K=V",
       help="optimizer hyper-parameter, e.g. momentum=0.95 or betas=0.9,0.999")  # fmt: skip
