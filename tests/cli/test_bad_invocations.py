@@ -200,7 +200,7 @@ ROWS = [
     row("bad-value", "search", "--top", "-3", "--out", "{tmp}/s", literal="--top"),
     # -- an abbreviated option: argparse would read it as the longer one it starts -------------
     row("abbreviation", "bench", "--seed", "3", "--out", "{tmp}/b",
-        literal="--seed 3 (see 'actopt bench --help')"),
+        literal="--seed 3 (did you mean --seeds?) (see 'actopt bench --help')"),
     row("abbreviation", "claims", "--seed", "3", "--out", "{tmp}/c", literal="--seed"),
     row("abbreviation", *TINY_TRAIN, "--epoch", "2", literal="--epoch"),
     row("abbreviation", "search", "--budg", "2", "--out", "{tmp}/s", literal="--budg"),

@@ -7,6 +7,8 @@ are one ``error:`` line and exit status 2. One module per command group.
 
 from __future__ import annotations
 
+import argparse
+import difflib
 import os
 import sys
 from collections.abc import Sequence
@@ -33,6 +35,16 @@ def build_parser() -> Parser:
     return parser
 
 
+def _did_you_mean(command: argparse.ArgumentParser, extra: Sequence[str]) -> str:
+    """A close option for each unknown flag (``--seed`` → ``--seeds``): abbreviations are off."""
+    flags = [f for a in command._actions for f in a.option_strings if f.startswith("--")]
+    near = []
+    for word in extra:
+        if word.startswith("--"):
+            near += difflib.get_close_matches(word.split("=")[0], flags, n=1, cutoff=0.75)
+    return f" (did you mean {', '.join(near)}?)" if near else ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -40,7 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if extra:  # named by the command's parser: "see 'actopt bench --help'", not the top's
             commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
             command = commands.get(getattr(args, "command", None) or "", parser)
-            command.error(f"unrecognized arguments: {' '.join(extra)}")
+            hint = _did_you_mean(command, extra)
+            command.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
         if not getattr(args, "func", None):
             parser.print_help()
             return 0
