@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from .._json import dumps
-from .._numbers import parse_plain
+from .._numbers import parse_plain, split_outside_brackets
 
 __all__ = [
     "Formatter",
@@ -129,15 +129,9 @@ def positive_int(text: str) -> int:
 
 
 def split_top_level(text: str) -> list[str]:
-    """Split on commas outside parentheses: ``relu,max(x, 0)`` → ``['relu', 'max(x, 0)']``."""
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if ch == "," and depth == 0:
-            parts.append(text[start:i].strip())
-            start = i + 1
-    parts.append(text[start:].strip())
-    return [p for p in parts if p]
+    """The non-empty items between commas outside brackets: ``relu,max(x, 0)`` →
+    ``['relu', 'max(x, 0)']``."""
+    return [p for p in split_outside_brackets(text) if p]
 
 
 def comma_list(text: str | None, flag: str) -> list[str] | None:
