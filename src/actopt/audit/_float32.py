@@ -22,8 +22,8 @@ __all__ = ["check_float32"]
 
 _ROOM = FLOAT32_MAX / 10  # exact values beyond it may round to inf in float32: not a defect
 _HINT = (
-    "; exp(x) is inf in float32 from x ≈ 88.7: write log(1+exp(x)) as softplus(x), "
-    "1/(1+exp(-x)) and exp(x)/(1+exp(x)) as sigmoid(x), those ratios of exp with tanh(x)"
+    "; exp(x) is inf in float32 from x ≈ 88.7, so write log(1+exp(x)) as softplus(x), "
+    "exp(x)/(1+exp(x)) as sigmoid(x) and (exp(x)-exp(-x))/(exp(x)+exp(-x)) as tanh(x)"
 )
 
 
