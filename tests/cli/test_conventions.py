@@ -189,3 +189,31 @@ def test_no_parser_takes_abbreviated_options():
     assert not parser.allow_abbrev
     for name, sub in _subparsers().items():
         assert not sub.allow_abbrev, name
+
+
+def test_ctrl_c_caught_while_loading_exits_130_under_python_m(tmp_path):
+    """A Ctrl-C that lands while code is exec'd from a string (dataclasses does it as torch
+    loads) is caught by main, and the exit status stays 130: CPython had ended the process by
+    SIGINT (status -2) as if nothing caught it."""
+    (tmp_path / "interrupt_while_loading.py").write_text(
+        "import os, signal, sys\n"
+        "import actopt.cli as cli\n"
+        "def build_parser():\n"
+        "    exec('os.kill(os.getpid(), signal.SIGINT)\\nfor _ in range(10**6): pass',\n"
+        "         {'os': os, 'signal': signal})\n"
+        "cli.build_parser = build_parser\n"
+        "sys.exit(cli.main([]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    done = subprocess.run([sys.executable, "-m", "interrupt_while_loading"], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 130, done.stderr
+    assert "interrupted (Ctrl-C)" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_main_gives_ctrl_c_back_as_it_found_it():
+    import signal
+
+    before = signal.getsignal(signal.SIGINT)
+    assert main(["activations", "--json", os.devnull]) == 0
+    assert signal.getsignal(signal.SIGINT) is before

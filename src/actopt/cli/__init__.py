@@ -10,8 +10,11 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from .. import __version__
 from . import _audit, _bench, _catalogs, _claims, _landscape, _playground, _search, _train
@@ -45,9 +48,42 @@ def _did_you_mean(command: argparse.ArgumentParser, extra: Sequence[str]) -> str
     return f" (did you mean {', '.join(near)}?)" if near else ""
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, as the command line raises it. Not a bare ``KeyboardInterrupt`` on purpose:
+    under ``python -m``, CPython 3.11 marks one that passes through ``exec`` of a string
+    (dataclasses builds its methods so while torch loads) as unhandled though ``main`` catches
+    it, and then ends the process by SIGINT at exit: status -2, not 130. It checks for exactly
+    that class, so a subclass is left alone."""
+
+
+def _raise_interrupted(*_: object) -> None:
+    raise Interrupted
+
+
+@contextmanager
+def _ctrl_c_raises_interrupted() -> Iterator[None]:
+    """Ctrl-C raises ``Interrupted`` while the command runs; where something else chose what
+    Ctrl-C does (ignored in a background job, a caller's own handler), that choice stands."""
+    mine = threading.current_thread() is threading.main_thread() and (
+        signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    )
+    if mine:
+        signal.signal(signal.SIGINT, _raise_interrupted)
     try:
+        yield
+    finally:
+        if mine:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    with _ctrl_c_raises_interrupted():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    try:
+        parser = build_parser()
         args, extra = parser.parse_known_args(argv)
         if extra:  # named by the command's parser: "see 'actopt bench --help'", not the top's
             commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
