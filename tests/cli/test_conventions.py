@@ -211,6 +211,35 @@ def test_ctrl_c_caught_while_loading_exits_130_under_python_m(tmp_path):
     assert "interrupted (Ctrl-C)" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_ctrl_c_inside_torchs_import_is_held_until_it_has_loaded(tmp_path):
+    """torch's import calls back into Python from C++, where an exception cannot go back up:
+    a Ctrl-C raised there aborted the process (SIGABRT). It is raised once the module has
+    loaded. A stand-in module whose name starts with torch gets the Ctrl-C in its body."""
+    (tmp_path / "torch_stand_in.py").write_text(
+        "import os, signal, sys, time\n"
+        "os.kill(os.getpid(), signal.SIGINT)\n"
+        "t0 = time.time()\n"
+        "while time.time() - t0 < 0.3: pass\n"
+        "sys.stderr.write('loaded whole\\n')\n"
+    )
+    (tmp_path / "interrupt_in_torch.py").write_text(
+        "import sys, time\n"
+        "import actopt.cli as cli\n"
+        "def build_parser():\n"
+        "    import torch_stand_in\n"
+        "    t0 = time.time()\n"
+        "    while time.time() - t0 < 30: pass\n"
+        "cli.build_parser = build_parser\n"
+        "sys.exit(cli.main([]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    done = subprocess.run([sys.executable, "-m", "interrupt_in_torch"], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 130, done.stderr
+    assert "loaded whole" in done.stderr and "interrupted (Ctrl-C)" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_main_gives_ctrl_c_back_as_it_found_it():
     import signal
 
