@@ -99,13 +99,13 @@ class LocalBackend:
         return [spec for group in self.pending.values() for spec in group]
 
     def stop(self, kill: bool = False) -> None:
-        procs = list((getattr(self.pool, "_processes", None) or {}).values())  # no public kill
+        if kill:  # the workers first (no public kill), then wait for the pool to see them gone:
+            # its thread left running raced the interpreter's exit ("Bad file descriptor")
+            for proc in (getattr(self.pool, "_processes", None) or {}).values():
+                proc.terminate()
         # with nothing in flight the idle workers exit on their own (a second of torch's
         # teardown): the driver goes on to its report meanwhile
-        self.pool.shutdown(wait=not kill and bool(self.pending), cancel_futures=True)
-        if kill:
-            for proc in procs:
-                proc.terminate()
+        self.pool.shutdown(wait=kill or bool(self.pending), cancel_futures=True)
 
 
 def _reachable(address: str | None, timeout: float = 5.0) -> None:
