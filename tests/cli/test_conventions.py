@@ -241,6 +241,34 @@ def test_ctrl_c_inside_an_import_is_held_until_it_has_ended(tmp_path):
     assert "Traceback" not in done.stderr
 
 
+def test_a_held_ctrl_c_goes_to_whoever_handles_ctrl_c_once_the_import_ends(tmp_path):
+    """The bench's runner sets its own Ctrl-C handler (finish what is stored, mark the rest):
+    a Ctrl-C held through an import just before is its to handle, not raised past it."""
+    (tmp_path / "slow_module.py").write_text(
+        "import os, signal, time\n"
+        "os.kill(os.getpid(), signal.SIGINT)\n"
+        "t0 = time.time()\n"
+        "while time.time() - t0 < 0.2: pass\n"
+    )
+    (tmp_path / "runner_after_import.py").write_text(
+        "import signal, sys, time\n"
+        "import actopt.cli as cli\n"
+        "def build_parser():\n"
+        "    import slow_module\n"
+        "    signal.signal(signal.SIGINT, lambda *_: sys.stderr.write('the runner has it\\n'))\n"
+        "    t0 = time.time()\n"
+        "    while time.time() - t0 < 2: pass\n"
+        "    sys.exit(0)\n"
+        "cli.build_parser = build_parser\n"
+        "sys.exit(cli.main([]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    done = subprocess.run([sys.executable, "-m", "runner_after_import"], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "the runner has it\n"
+
+
 def test_main_gives_ctrl_c_back_as_it_found_it():
     import signal
 

@@ -41,11 +41,13 @@ def _importing(frame: FrameType | None) -> bool:
 
 
 def _on_ctrl_c(signum: int, frame: FrameType | None) -> None:
-    if _CAN_HOLD and _importing(frame):  # look again shortly, raise once it has ended
+    if _CAN_HOLD and _importing(frame):  # look again shortly
         signal.signal(signal.SIGALRM, _on_ctrl_c)
         signal.setitimer(signal.ITIMER_REAL, _RETRY_S)
-        return
-    raise Interrupted
+    elif signum != signal.SIGINT:  # the held one, once the import has ended: sent again, to
+        signal.raise_signal(signal.SIGINT)  # whoever handles Ctrl-C now (the bench's runner)
+    else:
+        raise Interrupted
 
 
 @contextmanager
