@@ -128,6 +128,7 @@ def _session(
         engine = (
             RayBackend(address, threads) if backend == "ray" else LocalBackend(workers, threads)
         )
+        ended = False
         try:
             yield _Session(
                 store,
@@ -141,8 +142,9 @@ def _session(
                 on_start or (lambda n: None),
                 on_done or (lambda spec, r: None),
             )
-        finally:
-            engine.stop()
+            ended = True
+        finally:  # on an exception (Ctrl-C as it starts, an error) the workers are not waited for
+            engine.stop(kill=not ended)
             store.leave()
 
 
