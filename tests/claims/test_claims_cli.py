@@ -117,6 +117,8 @@ def test_list_with_only_lists_those(capsys):
     assert main(["claims", "--list", "--only", some[0]]) == 0
     text = capsys.readouterr().out
     assert f"(1 of {len(names())})" in text and some[0] in text and some[1] not in text
+    assert main(["claims", "--list", "--only", some[0], "--only", some[1], "--json", "-"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2  # a repeated --only adds up
     assert main(["claims", "--list", "--only", "dying-relus"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: unknown claim 'dying-relus'; did you mean dying-relu"), err

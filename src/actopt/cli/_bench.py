@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from .._numbers import counted
 from . import _report as _report_cli
 from ._common import (
+    CommaList,
     UsageError,
     add_command,
     comma_list,
@@ -119,10 +120,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         metavar="FILE.toml",
         help="grid spec (keys: data, model, act, opt, seeds, epochs, …)",
     )
-    a("--data", metavar="NAME,NAME", help="datasets, comma-separated")
-    a("--model", metavar="NAME,NAME", help="models: linear, mlp, cnn")
-    a("--act", metavar="NAME,NAME", help="activations (names or formulas), comma-separated")
-    a("--opt", metavar="NAME,NAME", help="optimizers, comma-separated")
+    a("--data", action=CommaList, metavar="NAME,NAME", help="datasets")
+    a("--model", action=CommaList, metavar="NAME,NAME", help="models: linear, mlp, cnn")
+    a("--act", action=CommaList, metavar="NAME,NAME", help="activations: names or formulas")
+    a("--opt", action=CommaList, metavar="NAME,NAME", help="optimizers")
     a("--seeds", type=int, help="number of seeds")
     a("--epochs", type=int)
     a("--steps", type=int, help="a step budget instead of epochs")

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from .._numbers import counted
 from ._common import (
+    CommaList,
     UsageError,
     add_command,
     add_json,
@@ -172,7 +173,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     a = p.add_argument
     a("--list", action="store_true", help="list the claims (with --only: those) and exit")
-    a("--only", metavar="ID,ID", help="run only these claims (see --list)")
+    a("--only", action=CommaList, metavar="ID,ID",
+      help="run only these claims, ids as --list shows")  # fmt: skip
     a(
         "--quick",
         action="store_true",

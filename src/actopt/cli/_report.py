@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .._numbers import counted
-from ._common import UsageError, add_command, comma_list, err, out
+from ._common import CommaList, UsageError, add_command, comma_list, err, out
 
 if TYPE_CHECKING:  # the report package loads when a command needs it
     from actopt.report import Column
@@ -227,6 +227,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--to", metavar="DIR", help="write report.html and figures/ here (default OUT)")
     p.add_argument(
         "--format",
+        action=CommaList,
         metavar="png,svg,pdf",
         help="also write static figures per dataset and model into figures/",
     )
