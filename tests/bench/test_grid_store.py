@@ -54,6 +54,19 @@ def test_a_grid_of_activations_on_a_linear_model_is_one_config():
     assert len(grid.runs) == 3 * 2
 
 
+@pytest.mark.parametrize("models", [["linear", "mlp"], ["mlp", "linear"], ["cnn", "mlp"]])
+def test_a_model_listed_first_leaves_nothing_out_of_the_others(models):
+    """``--model linear,mlp --width 64 --depth 3`` trained the MLP at the default width and
+    depth (and without its activation's parameters): the first config was built as a linear
+    model, which leaves those out, and the others were made from it."""
+    grid = grid_from_dict({"data": ["mnist"], "model": models, "act": ["elu"], "width": 64,
+                           "depth": 3, "act_params": {"alpha": 0.5}})  # fmt: skip
+    mlp = next(c for c in grid.configs if c.model == "mlp")
+    assert (mlp.width, mlp.depth, mlp.act_params) == (64, 3, {"alpha": 0.5})
+    other = next(c for c in grid.configs if c.model != "mlp")
+    assert other.depth != 3  # neither linear nor cnn reads the depth
+
+
 @pytest.mark.parametrize("d, message", [
     ({"data": "moons", "model": "cnn"}, "bench spec: model: cnn needs images"),
     ({"act": ["relu", "relux"]}, "did you mean relu"),

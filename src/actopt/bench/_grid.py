@@ -290,7 +290,9 @@ def _configs(d: dict[str, Any]) -> tuple[tuple[RunSpec, ...], dict[str, str]]:
     datas, models, acts = (_names(k, d[k]) for k in ("data", "model", "act"))
     opts = _optimizers(d)
     try:
-        first = RunSpec(**{k: d[k] for k in _RUN_KEYS if k in d}, data=datas[0], model=models[0],
+        # first an MLP, which reads every field: built as a linear model (or a cnn), it would
+        # leave out the width, depth, activation parameters… of the models after it
+        first = RunSpec(**{k: d[k] for k in _RUN_KEYS if k in d}, data=datas[0], model="mlp",
                         act=acts[0], **opts[0])  # fmt: skip
         by_opt = [first] + [first.replace(**o) for o in opts[1:]]
         configs, spelt = {}, {}
