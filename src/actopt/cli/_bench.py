@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .._numbers import counted
@@ -60,6 +61,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
             check_workers(args.workers, allow_large=args.allow_large)
         except ValueError as e:
             raise UsageError(f"--workers: {e}") from None  # more than the memory holds
+    for note in grid.notes:  # what a model leaves out of the grid asked (once, not per run)
+        err.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
     bar = Progress(
         TextColumn("bench"), BarColumn(), MofNCompleteColumn(),
         TextColumn("[red]{task.fields[failed]} failed[/]"), TimeRemainingColumn(),
