@@ -54,6 +54,41 @@ def test_a_grid_of_activations_on_a_linear_model_is_one_config():
     assert len(grid.runs) == 3 * 2
 
 
+@pytest.mark.parametrize("models", [["linear", "mlp"], ["mlp", "linear"], ["cnn", "mlp"]])
+def test_a_model_listed_first_leaves_nothing_out_of_the_others(models):
+    """``--model linear,mlp --width 64 --depth 3`` trained the MLP at the default width and
+    depth (and without its activation's parameters): the first config was built as a linear
+    model, which leaves those out, and the others were made from it."""
+    grid = grid_from_dict({"data": ["mnist"], "model": models, "act": ["elu"], "width": 64,
+                           "depth": 3, "act_params": {"alpha": 0.5}})  # fmt: skip
+    mlp = next(c for c in grid.configs if c.model == "mlp")
+    assert (mlp.width, mlp.depth, mlp.act_params) == (64, 3, {"alpha": 0.5})
+    other = next(c for c in grid.configs if c.model != "mlp")
+    assert other.depth != 3  # neither linear nor cnn reads the depth
+
+
+@pytest.mark.parametrize(("d", "notes"), [
+    ({"model": ["linear"], "act": ["relu", "tanh"]},
+     ["model linear has no activation: relu, tanh are not used; one identity run per seed"]),
+    ({"model": ["linear", "mlp"], "act": ["identity", "silu"], "opt": ["adam", "sgd"],
+      "width": 64},
+     ["model linear has no activation: silu is not used; one identity run per optimizer and "
+      "seed; it ignores width 64"]),
+    ({"data": ["mnist", "mnist1d"], "model": ["cnn", "mlp"], "depth": 3, "width": 32},
+     ["model cnn ignores depth 3; it ignores width 32 on mnist1d"]),
+    ({"model": ["linear"], "act": ["identity"], "init": "orthogonal"},
+     ["model linear ignores init 'orthogonal'"]),
+    ({"model": ["linear"], "act": ["identity"]}, []),  # the grid defaults: nothing was given
+    ({"model": ["mlp", "cnn"], "data": ["mnist"], "act": ["relu", "tanh"], "width": 8}, []),
+])  # fmt: skip
+def test_the_grid_notes_what_a_model_leaves_out(d, notes):
+    """``--model linear --act relu,tanh`` printed one row, identity/adam, without a word on
+    the activations it dropped; a field given that a model never reads is named too."""
+    grid = grid_from_dict({"data": ["moons"], **d})
+    assert list(grid.notes) == notes
+    assert "notes" not in grid.to_dict()  # what the store records of the grid is unchanged
+
+
 @pytest.mark.parametrize("d, message", [
     ({"data": "moons", "model": "cnn"}, "bench spec: model: cnn needs images"),
     ({"act": ["relu", "relux"]}, "did you mean relu"),

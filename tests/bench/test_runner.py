@@ -181,6 +181,18 @@ def test_cli_bench_export_and_errors(tmp_path, capsys):
     assert main(["report", str(tmp_path / "nothing")]) == 2
 
 
+def test_cli_bench_notes_what_the_model_leaves_out_once(tmp_path, capsys):
+    """``bench --model linear --act relu,tanh`` trained identity alone without a word."""
+    argv = ["bench", "--data", "xor", "--model", "linear", "--act", "relu,tanh", "--seeds", "2",
+            "--epochs", "1", "--workers", "1", "--out", str(tmp_path), "-q"]  # fmt: skip
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    notes = [line for line in captured.err.splitlines() if line.startswith("note:")]
+    assert notes == ["note: model linear has no activation: relu, tanh are not used; one "
+                     "identity run per seed"], captured.err  # fmt: skip
+    assert "identity/adam" in captured.out and "relu" not in captured.out
+
+
 def test_run_specs_trains_any_list_once_and_keeps_its_role(tmp_path):
     """The primitive claims and other callers use: a plain list of RunSpecs through the store."""
     from actopt.bench import run_specs

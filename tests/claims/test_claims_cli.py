@@ -109,6 +109,21 @@ def test_list_names_every_claim(capsys):
     assert all(i in text for i in names())
 
 
+def test_list_with_only_lists_those(capsys):
+    """``claims --list --only X`` listed all 24 claims; an unknown id there went unnoticed."""
+    some = [names()[3], names()[0]]
+    assert main(["claims", "--list", "--only", ",".join(some), "--json", "-"]) == 0
+    assert [c["id"] for c in json.loads(capsys.readouterr().out)] == sorted(some, key=names().index)
+    assert main(["claims", "--list", "--only", some[0]]) == 0
+    text = capsys.readouterr().out
+    assert f"(1 of {len(names())})" in text and some[0] in text and some[1] not in text
+    assert main(["claims", "--list", "--only", some[0], "--only", some[1], "--json", "-"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2  # a repeated --only adds up
+    assert main(["claims", "--list", "--only", "dying-relus"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: unknown claim 'dying-relus'; did you mean dying-relu"), err
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--only", "dying-relus"], "unknown claim 'dying-relus'; did you mean dying-relu"),
     (["--only", "relu-is-cheap,nope"], "unknown claim 'nope'"),

@@ -16,7 +16,7 @@ import torch
 
 import actopt
 from actopt.cli import build_parser, main
-from actopt.cli._common import cli_hints, print_error
+from actopt.cli._common import CommaList, cli_hints, comma_list, print_error
 
 
 def _subparsers() -> dict[str, argparse.ArgumentParser]:
@@ -181,6 +181,28 @@ def test_an_empty_list_flag_is_one_usage_error(name, flag, value, tmp_path, caps
 
 def test_every_command_with_a_list_flag_is_covered():
     assert {("bench", "--act"), ("bench", "--data"), ("claims", "--only")} <= set(LIST_FLAGS)
+
+
+# the comma flags that are lists (landscape --start X,Y is one point, not a list)
+LISTS = [
+    (n, f) for n, f in LIST_FLAGS if _subparsers()[n]._option_string_actions[f].metavar != "X,Y"
+]
+
+
+@pytest.mark.parametrize(("name", "flag"), LISTS, ids=[f"{n}{f}" for n, f in LISTS])
+def test_a_repeated_list_flag_adds_up(name, flag, tmp_path, capsys):
+    """``bench --act relu --act tanh`` trained tanh alone: the last flag replaced the others.
+    Now every list flag adds up, each value once, in the order first given; its help says so;
+    an empty one among them is still the one usage error."""
+    parser = _subparsers()[name]
+    action = parser._option_string_actions[flag]
+    assert isinstance(action, CommaList) and "a repeated flag adds to the list" in action.help
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in _NEEDS.get(name, [])]
+    args = parser.parse_args([*argv, flag, "b,a", f"{flag}=c", flag, "a,d"])
+    assert comma_list(getattr(args, action.dest), flag) == ["b", "a", "c", "d"]
+    assert main([name, *argv, flag, "b", flag, ","]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and flag in err and "','" in err and "\n" not in err, err
 
 
 def test_no_parser_takes_abbreviated_options():

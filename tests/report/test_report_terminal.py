@@ -12,6 +12,8 @@ from rich.console import Console
 from actopt.cli import _report as report_cli
 from actopt.report import LEADERBOARD, read_bench
 
+LONG_FORMULA = "x*sigmoid(1.702*x)+0.05*sin(x)"
+
 
 @pytest.mark.parametrize("width", [60, 80, 100, 120, 140, 200])
 def test_numbers_are_never_cut_at_any_width(hard_store, width, monkeypatch):
@@ -181,3 +183,43 @@ def test_report_on_a_claims_folder_of_measurements_only_says_what_it_is(tmp_path
     assert main(["report", str(tmp_path), "-q"]) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "this is a claims folder (1 measurement)" in err and "actopt claims --out" in err, err
+
+
+def _compared(out, shift: float, acts) -> object:
+    """A bench of ``acts`` × adam on moons, three seeds, accuracies apart by act and ``shift``."""
+    from actopt.bench import Store
+    from actopt.train import RunResult, RunSpec
+
+    with Store(out) as s:
+        for a, act in enumerate(acts):
+            for seed in (0, 1, 2):
+                spec = RunSpec(data="moons", act=act, width=8, epochs=1, seed=seed)
+                acc = 0.61 + 0.07 * a + shift * (a + 1) + 0.013 * seed * (1 + shift)
+                s.put(RunResult(spec, final={"test_acc": acc}))
+    return out
+
+
+@pytest.mark.parametrize("width", [60, 80])
+def test_compare_never_cuts_a_number(width, tmp_path, monkeypatch):
+    """At COLUMNS=80 ``compare`` ended numbers and names in '…' (and left some columns empty):
+    every number is printed whole now, as the leaderboard prints them; only the config and test
+    columns fold."""
+    from actopt.cli import main
+    from actopt.report import COMPARISON, compare_benches
+
+    acts = ["relu", LONG_FORMULA, "tanh"]
+    first = _compared(tmp_path / "first-bench", 0.0, acts[:2])
+    second = _compared(tmp_path / "second-bench", 0.021, acts)
+    console = Console(file=io.StringIO(), width=width, highlight=False, color_system=None)
+    monkeypatch.setattr(report_cli, "out", console)
+    assert main(["compare", str(first), str(second)]) == 0
+    text = console.file.getvalue()
+    lines = text.splitlines()
+    assert "…" not in text and max(map(len, lines)) <= width
+    table = compare_benches(first, second)
+    assert table["p_value"].notna().sum() == 2
+    for _, r in table.iterrows():
+        numbers = {f"{r['acc_1']:.2%}", f"{r['acc_2']:.2%}", f"{r['seeds_1']}/{r['seeds_2']}"}
+        numbers |= {c.cell(r) for c in COMPARISON if c.whole}
+        for number in numbers - {"nan%"}:
+            assert any(number in line for line in lines), (width, number, text)

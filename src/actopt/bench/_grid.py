@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._numbers import parse_plain, split_outside_brackets
+from .._numbers import parse_plain, shown, split_outside_brackets
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -93,6 +93,7 @@ class Grid:
     data_dir: str | None = None  # where image datasets live (not part of a run's identity)
     download: bool = True
     asked: dict = field(default_factory=dict)  # the grid as given, defaults filled in
+    notes: tuple[str, ...] = ()  # what a model does not use of what was asked (one per model)
 
     @property
     def datasets(self) -> tuple[str, ...]:
@@ -206,12 +207,14 @@ def _expand(base: dict[str, Any], flags: dict[str, Any]) -> Grid:
                          f"nothing to search at lr 0 ({', '.join(flat)}): give a positive lr "
                          "or leave tuning off")  # fmt: skip
     baseline = _baseline(d.get("baseline"), configs, spelt)
+    notes = _unused(d, given, configs)
     asked = {**d, "seeds": list(seeds), "baseline": baseline}
     return Grid(
         configs=configs, seeds=seeds, runs=tuple(by_seed), tune=d["tune"],
         tune_points=int(tune_points), target_acc=None if target is None else float(target),
         baseline=baseline, data_dir=None if d.get("data_dir") is None else str(d["data_dir"]),
         download=d["download"], asked=json.loads(json.dumps(asked, default=str)),
+        notes=notes,
     )  # fmt: skip
 
 
@@ -290,7 +293,9 @@ def _configs(d: dict[str, Any]) -> tuple[tuple[RunSpec, ...], dict[str, str]]:
     datas, models, acts = (_names(k, d[k]) for k in ("data", "model", "act"))
     opts = _optimizers(d)
     try:
-        first = RunSpec(**{k: d[k] for k in _RUN_KEYS if k in d}, data=datas[0], model=models[0],
+        # first an MLP, which reads every field: built as a linear model (or a cnn), it would
+        # leave out the width, depth, activation parameters… of the models after it
+        first = RunSpec(**{k: d[k] for k in _RUN_KEYS if k in d}, data=datas[0], model="mlp",
                         act=acts[0], **opts[0])  # fmt: skip
         by_opt = [first] + [first.replace(**o) for o in opts[1:]]
         configs, spelt = {}, {}
@@ -304,6 +309,53 @@ def _configs(d: dict[str, Any]) -> tuple[tuple[RunSpec, ...], dict[str, str]]:
     except ValueError as e:
         raise ValueError(f"bench spec: {e}") from None
     return tuple(configs.values()), spelt
+
+
+def _unused(
+    d: dict[str, Any], given: dict[str, Any], configs: tuple[RunSpec, ...]
+) -> tuple[str, ...]:
+    """What each model of the grid does not use of what was asked, one line per model: the
+    activations, where it has none (linear: every one trains as identity), and each run field
+    given (in the file or a flag) that its builder never reads (a linear model's width, a
+    cnn's depth), which RunSpec leaves out."""
+    from .. import activations
+
+    acts = _names("act", d["act"])
+    canonical = {a: activations.spec(a, **d.get("act_params", {})).name for a in acts}
+    asked = {k: d[k] for k in _RUN_KEYS if k in given}
+    axes = {"dataset": {c.data for c in configs}, "optimizer": {c.opt_label for c in configs}}
+    per = " and ".join(filter(None, (", ".join(w for w, n in axes.items() if len(n) > 1), "seed")))
+    notes = []
+    for model in dict.fromkeys(c.model for c in configs):
+        mine = [c for c in configs if c.model == model]
+        used = sorted({c.act for c in mine})
+        said = []
+        if dropped := [a for a in acts if canonical[a] not in used]:
+            said.append(f"has no activation: {', '.join(dropped)} "
+                        f"{'is' if len(dropped) == 1 else 'are'} not used; one "
+                        f"{', '.join(used)} run per {per}")  # fmt: skip
+        said += [f"ignores {text}" for text in _ignored(mine, acts[0], asked)]
+        if said:
+            notes.append(f"model {model} " + "; it ".join(said))
+    return tuple(notes)
+
+
+def _ignored(mine: list[RunSpec], act: str, asked: dict[str, Any]) -> list[str]:
+    """The ``asked`` run fields that one model's configs leave out, by the datasets where
+    they do (``depth 3``; ``width 64 on mnist1d``): each config against an MLP, which reads
+    every field."""
+    on: dict[str, list[str]] = {}  # field → the datasets where the model leaves it out
+    for c in {c.data: c for c in mine}.values():  # one probe per dataset
+        probe = c.replace(model="mlp", act=act, **asked)
+        for k in asked:
+            if getattr(c, k) != getattr(probe, k):
+                on.setdefault(k, []).append(c.data)
+    datas = {c.data for c in mine}
+    by_datas: dict[tuple[str, ...], list[str]] = {}
+    for k, where in on.items():
+        by_datas.setdefault(tuple(where), []).append(f"{k} {shown(asked[k])}")
+    return [", ".join(fields) + ("" if len(where) == len(datas) else f" on {', '.join(where)}")
+            for where, fields in by_datas.items()]  # fmt: skip
 
 
 def _opt_spelling(fields: dict[str, Any]) -> str:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import argparse
 import time
 
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .._numbers import counted
 from . import _report as _report_cli
 from ._common import (
+    CommaList,
     UsageError,
     add_command,
     comma_list,
@@ -59,6 +61,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
             check_workers(args.workers, allow_large=args.allow_large)
         except ValueError as e:
             raise UsageError(f"--workers: {e}") from None  # more than the memory holds
+    for note in grid.notes:  # what a model leaves out of the grid asked (once, not per run)
+        err.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
     bar = Progress(
         TextColumn("bench"), BarColumn(), MofNCompleteColumn(),
         TextColumn("[red]{task.fields[failed]} failed[/]"), TimeRemainingColumn(),
@@ -119,10 +123,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         metavar="FILE.toml",
         help="grid spec (keys: data, model, act, opt, seeds, epochs, …)",
     )
-    a("--data", metavar="NAME,NAME", help="datasets, comma-separated")
-    a("--model", metavar="NAME,NAME", help="models: linear, mlp, cnn")
-    a("--act", metavar="NAME,NAME", help="activations (names or formulas), comma-separated")
-    a("--opt", metavar="NAME,NAME", help="optimizers, comma-separated")
+    a("--data", action=CommaList, metavar="NAME,NAME", help="datasets")
+    a("--model", action=CommaList, metavar="NAME,NAME", help="models: linear, mlp, cnn")
+    a("--act", action=CommaList, metavar="NAME,NAME", help="activations: names or formulas")
+    a("--opt", action=CommaList, metavar="NAME,NAME", help="optimizers")
     a("--seeds", type=int, help="number of seeds")
     a("--epochs", type=int)
     a("--steps", type=int, help="a step budget instead of epochs")

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from .._numbers import counted
 from ._common import (
+    CommaList,
     UsageError,
     add_command,
     add_json,
@@ -40,15 +41,17 @@ def _ids(text: str | None) -> list[str] | None:
         raise UsageError(str(e.args[0])) from None
 
 
-def _list(json_target: str | None) -> int:
+def _list(json_target: str | None, ids: list[str] | None) -> int:
+    """The claims (those of ``--only``, when given) as a table or JSON."""
     from actopt.claims import get, names
 
-    rows = [get(i) for i in names()]
+    rows = [get(i) for i in names() if ids is None or i in ids]  # in the catalog's order
     doc = [{"number": c.number, "id": c.id, "family": c.family, "claim": c.statement,
             "source": c.source} for c in rows]  # fmt: skip
     if emit_json(json_target, doc):
         return 0
-    table = Table(title=f"actopt claims ({len(names())})")
+    shown = len(rows) if ids is None else f"{len(rows)} of {len(names())}"
+    table = Table(title=f"actopt claims ({shown})")
     for title in ("#", "id", "family", "claim", "source"):
         table.add_column(title, justify="right" if title == "#" else "left")
     for c in rows:
@@ -85,11 +88,11 @@ def _table(report) -> None:
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
+    ids = _ids(args.only)
     if args.list:
-        return _list(args.json)
+        return _list(args.json, ids)
     if args.seeds is not None and args.seeds < 1:
         raise UsageError(f"--seeds must be >= 1, got {args.seeds}")
-    ids = _ids(args.only)
     from actopt.bench import BenchError, BenchInterrupted, start_pool_server
 
     if args.backend == "local":  # the workers' imports overlap the claims' own (seconds)
@@ -169,8 +172,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         ],
     )
     a = p.add_argument
-    a("--list", action="store_true", help="list the claims and exit")
-    a("--only", metavar="ID,ID", help="run only these claims (see --list)")
+    a("--list", action="store_true", help="list the claims (with --only: those) and exit")
+    a("--only", action=CommaList, metavar="ID,ID",
+      help="run only these claims, ids as --list shows")  # fmt: skip
     a(
         "--quick",
         action="store_true",

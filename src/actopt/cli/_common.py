@@ -18,6 +18,7 @@ from .._json import dumps
 from .._numbers import parse_plain, split_outside_brackets
 
 __all__ = [
+    "CommaList",
     "Formatter",
     "Parser",
     "UsageError",
@@ -134,15 +135,36 @@ def split_top_level(text: str) -> list[str]:
     return [p for p in split_outside_brackets(text) if p]
 
 
-def comma_list(text: str | None, flag: str) -> list[str] | None:
-    """The items of a comma-list flag (None: the flag was not given). A flag given with no item
-    (``--act ""``, ``--only ,``) is one usage error, never "all" or the defaults."""
-    if text is None:
+class _Given(list):
+    """The texts of a comma-list flag as given, one per occurrence (not its default)."""
+
+
+class CommaList(argparse.Action):
+    """A comma-list flag (``--act relu,tanh``) that adds up when repeated: ``--act relu --act
+    tanh`` is ``--act relu,tanh``, never the last one alone. Its help says so."""
+
+    def __init__(self, *args: Any, help: str | None = None, **kwargs: Any) -> None:
+        said = "comma-separated; a repeated flag adds to the list"
+        super().__init__(*args, help=f"{help} ({said})" if help else said, **kwargs)
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        given = getattr(namespace, self.dest, None)  # the default, until the flag is given
+        texts = [*given, values] if isinstance(given, _Given) else [values]
+        setattr(namespace, self.dest, _Given(texts))
+
+
+def comma_list(given: str | Sequence[str] | None, flag: str) -> list[str] | None:
+    """The items of a comma-list flag, each once, in the order first given (None: the flag
+    was not given). A flag given with no item (``--act ""``, ``--only ,``) is one usage error,
+    never "all" or the defaults."""
+    if given is None:
         return None
-    items = split_top_level(text)
-    if not items:
-        raise UsageError(f"{flag}: needs at least one value, got {text!r}")
-    return items
+    items: list[str] = []
+    for text in [given] if isinstance(given, str) else given:
+        if not (found := split_top_level(text)):
+            raise UsageError(f"{flag}: needs at least one value, got {text!r}")
+        items += found
+    return list(dict.fromkeys(items))
 
 
 # -- output paths: checked when the command line is read, before any work ---------------------

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ._common import (
+    CommaList,
     UsageError,
     add_command,
     add_json,
@@ -158,8 +159,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a(
         "--opt",
         default=SEED_OPTIMIZERS,
+        action=CommaList,
         metavar="NAME,NAME",
-        help=f"comma list of optimizers (default {SEED_OPTIMIZERS})",
+        help=f"optimizers, default {SEED_OPTIMIZERS}",
     )
     a("--steps", type=int, default=500)
     a("--allow-large", action="store_true",

@@ -7,58 +7,65 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from rich.table import Table
 
 from .._numbers import counted
-from ._common import UsageError, add_command, comma_list, err, out
+from ._common import CommaList, UsageError, add_command, comma_list, err, out
 
-__all__ = ["add_parsers", "print_bench", "print_leaderboard", "report"]
+if TYPE_CHECKING:  # the report package loads when a command needs it
+    from actopt.report import Column
+
+__all__ = ["add_parsers", "print_bench", "print_leaderboard", "print_table", "report"]
 
 _STYLE = {"better": "green", "worse": "red", "tie": "dim", "baseline": "bold", "na": "yellow"}
 
 
-_CONFIG_FLOOR = 12  # the narrowest the config column folds to before a layout is refused
+_CONFIG_FLOOR = 12  # the narrowest a folding column (config) takes before a layout is refused
 # in a terminal too narrow for every column, the secondary numbers go to a second table
 _DETAILS = ("lr", "ep→target", "gen gap", "dead")
+_COMPARE_DETAILS = ("seeds", "test", "p", "p (Holm)")
 
 
 def _least(column, cells: list[str], wrap_title: bool) -> int:
     """The width a column takes: a whole column its widest cell and its title (or the title's
-    widest word, where titles break at spaces); the config column folds, down to a floor."""
+    widest word, where titles break at spaces); a folding column (config), down to a floor."""
     if not column.whole:
         return min(max(map(len, cells), default=0), _CONFIG_FLOOR)
     title = column.title.split() if wrap_title else [column.title]
     return max(len(t) for t in [*cells, *title])
 
 
-def _layouts() -> list[tuple[tuple[tuple[int, ...], ...], bool, bool]]:
-    """The ways to lay the leaderboard out, best first: (the columns of each table, whether
-    compact, whether titles break at spaces)."""
-    from actopt.report import LEADERBOARD
-
-    every = tuple(range(len(LEADERBOARD)))
-    detail = {i for i, c in enumerate(LEADERBOARD) if c.title in _DETAILS}
-    keep = {i for i, c in enumerate(LEADERBOARD) if c.title in ("rank", "config")}
+def _layouts(columns, details) -> list[tuple[tuple[tuple[int, ...], ...], bool, bool]]:
+    """The ways to lay a table out, best first: (the columns of each table, whether compact,
+    whether titles break at spaces). The details go to a second table, beside the rank and
+    config, in the last one."""
+    every = tuple(range(len(columns)))
+    detail = {i for i, c in enumerate(columns) if c.title in details}
+    keep = {i for i, c in enumerate(columns) if c.title in ("rank", "config")}
     split = (tuple(i for i in every if i not in detail), tuple(sorted(keep | detail)))
     return [((every,), False, False), ((every,), False, True), ((every,), True, True),
             (split, True, True)]  # fmt: skip
 
 
-def print_leaderboard(board, title: str) -> None:
-    """The leaderboard as wide as the terminal allows, never cutting a number: the full table;
-    narrower, with titles over two lines, then without padding or side rules; narrower still,
-    split in two tables (the secondary numbers apart). Only the config column folds."""
+def print_table(
+    columns: Sequence[Column], records: Sequence[Mapping[str, Any]], title: str,
+    details: tuple[str, ...] = _DETAILS,
+) -> None:  # fmt: skip
+    """``records`` (rows of a board) in ``columns`` as wide as the terminal allows, never
+    cutting a number: the full table; narrower, with titles over two lines, then without
+    padding or side rules; narrower still, split in two tables (the ``details`` apart). Only
+    the folding columns (config) fold, at spaces first."""
     from rich import box
 
-    from actopt.report import LEADERBOARD
     from actopt.report._columns import verdict_class
 
-    rows = [[c.cell(r) for c in LEADERBOARD] for _, r in board.iterrows()]
-    for parts, compact, wrap_title in _layouts():
-        least = [_least(c, [row[i] for row in rows], wrap_title) for i, c in enumerate(LEADERBOARD)]
+    rows = [[c.cell(r) for c in columns] for r in records]
+    for parts, compact, wrap_title in _layouts(columns, details):
+        least = [_least(c, [row[i] for row in rows], wrap_title) for i, c in enumerate(columns)]
         overhead = (lambda n: n - 1) if compact else (lambda n: 3 * n + 1)
         if all(sum(least[i] for i in p) + overhead(len(p)) <= out.width for p in parts):
             break  # the last layout stands even when nothing fits
@@ -66,16 +73,23 @@ def print_leaderboard(board, title: str) -> None:
     for k, part in enumerate(parts):
         table = Table(title=escape(title if k == 0 else f"{title} (continued)"), **style)
         for i in part:
-            c = LEADERBOARD[i]
+            c = columns[i]
             table.add_column(c.title, justify=c.align, overflow="fold",
                              width=least[i] if c.whole else None)  # fmt: skip
         for row in rows:
             table.add_row(*(
                 f"[{_STYLE[verdict_class(row[i])]}]{escape(row[i])}[/]"
-                if LEADERBOARD[i].verdict else escape(row[i])
+                if columns[i].verdict else escape(row[i])
                 for i in part
             ))  # fmt: skip
         out.print(table)
+
+
+def print_leaderboard(board, title: str) -> None:
+    """The leaderboard (see :func:`print_table`)."""
+    from actopt.report import LEADERBOARD
+
+    print_table(LEADERBOARD, [r for _, r in board.iterrows()], title)
 
 
 def print_bench(bench) -> None:
@@ -178,7 +192,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from actopt.report import compare_benches, fmt_num, fmt_pct
+    from actopt.report import COMPARISON, compare_benches
 
     folder(args.first, "FIRST")
     folder(args.second, "SECOND")
@@ -186,20 +200,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         table = compare_benches(args.first, args.second)
     except _library_errors() as e:
         raise UsageError(str(e)) from None
-    t = Table(title=escape(f"{args.first} (1) vs {args.second} (2) · test accuracy"))
-    for title, justify in (("data", "left"), ("model", "left"), ("config", "left"),
-                           ("acc 1", "right"), ("acc 2", "right"), ("2 − 1", "right"),
-                           ("seeds", "right"), ("test", "left"), ("p", "right"),
-                           ("p (Holm)", "right"), ("verdict", "left")):  # fmt: skip
-        t.add_column(title, justify=justify, no_wrap=title == "config")
-    for _, r in table.iterrows():
-        verdict = r["verdict"] or f"only in {r['only']}"
-        diff = "—" if r["diff"] != r["diff"] else f"{r['diff'] * 100:+.2f} pt"
-        t.add_row(*(escape(str(x)) for x in (
-            r["data"], r["model"], r["config"], fmt_pct(r["acc_1"]), fmt_pct(r["acc_2"]), diff,
-            f"{r['seeds_1']}/{r['seeds_2']}", r["test"] or "—", fmt_num(r["p_value"], ".2g"),
-            fmt_num(r["p_holm"], ".2g"), verdict)))  # fmt: skip
-    out.print(t)
+    for (data, model), part in table.groupby(["data", "model"], sort=False):
+        title = f"{data} · {model} · {args.first} (1) vs {args.second} (2) · test accuracy"
+        print_table(COMPARISON, [r for _, r in part.iterrows()], title, _COMPARE_DETAILS)
     out.print("[dim]matched by dataset, model and config; t-test over seeds (paired where the "
               "seeds match), p Holm-adjusted over the configs compared; adjusted p ≥ 0.05 is "
               "a tie[/]")  # fmt: skip
@@ -224,6 +227,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--to", metavar="DIR", help="write report.html and figures/ here (default OUT)")
     p.add_argument(
         "--format",
+        action=CommaList,
         metavar="png,svg,pdf",
         help="also write static figures per dataset and model into figures/",
     )

@@ -6,7 +6,7 @@ stack, and a store on read-only media reports as well.
 """
 
 from ._columns import LEADERBOARD, Column, caption, fmt_num, fmt_pct
-from ._compare import compare_benches
+from ._compare import COMPARISON, compare_benches
 from ._data import Bench, read_bench
 from ._figures import FIGURES, FORMATS
 from ._report import write_report
@@ -14,6 +14,7 @@ from ._tables import TABLES, leaderboard_table
 from ._tensorboard import export_tensorboard
 
 __all__ = [
+    "COMPARISON",
     "FIGURES",
     "FORMATS",
     "LEADERBOARD",

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from ..bench import holm, seed_test, unique_labels, verdict
+from ._columns import Column, fmt_num, fmt_pct
 from ._data import read_bench
 
-__all__ = ["compare_benches"]
+__all__ = ["COMPARISON", "compare_benches"]
 
 _KEY = ["data", "model", "config"]
 
@@ -64,6 +66,26 @@ def compare_benches(first: str | Path, second: str | Path) -> pd.DataFrame:
         said = verdict(table.at[i, "p_holm"], table.at[i, "diff"])
         table.at[i, "verdict"] = said if said == "tie" else f"second {said}"
     return table
+
+
+def _diff(r: Any) -> str:
+    return "—" if math.isnan(r["diff"]) else f"{r['diff'] * 100:+.2f} pt"
+
+
+# the columns ``actopt compare`` prints, per (dataset, model), from a row of compare_benches
+COMPARISON: tuple[Column, ...] = (
+    Column("config", lambda r: str(r["config"]), align="left", whole=False, key="config"),
+    Column("acc 1", lambda r: fmt_pct(r["acc_1"]), key="acc_1"),
+    Column("acc 2", lambda r: fmt_pct(r["acc_2"]), key="acc_2"),
+    Column("2 − 1", _diff, key="diff"),
+    Column("seeds", lambda r: f"{r['seeds_1']}/{r['seeds_2']}", key="seeds_1",
+           fields=("seeds_1", "seeds_2")),
+    Column("test", lambda r: r["test"] or "—", align="left", whole=False, key="test"),
+    Column("p", lambda r: fmt_num(r["p_value"], ".2g"), key="p_value"),
+    Column("p (Holm)", lambda r: fmt_num(r["p_holm"], ".2g"), key="p_holm"),
+    Column("verdict", lambda r: r["verdict"] or f"only in {r['only']}", align="left",
+           key="verdict"),
+)  # fmt: skip
 
 
 def _runs(df: pd.DataFrame, key: tuple) -> pd.DataFrame:
