@@ -38,6 +38,9 @@ def test_every_catalog_activation_gets_a_verdict(name):
     assert all(c.status in ("pass", "warn", "fail") for c in r.checks.values())
     assert (r.verdict == "good") == (r.reasons == [])
     assert r.checks["float32_stable"].status == "pass"  # the catalog is written stably
+    # C1 entries pass; the others have a kink or a jump (a warning), never an infinite slope
+    smooth = A.spec(name).properties.smooth
+    assert r.checks["differentiable"].status == ("pass" if smooth else "warn")
     json.dumps(r.to_dict())  # plain data
 
 
@@ -138,3 +141,27 @@ def test_the_wording_names_the_whole_story():
     assert "1 inf/NaN output(s) left out" in inverse.detail
     shrink = audit("hardshrink", timing=False, signal=False)
     assert "f jumps at x = -0.5 (by 0.5), x = 0.5 (by 0.5)" in shrink.reasons
+
+
+@pytest.mark.parametrize("formula", [
+    "exp(exp(exp(exp(x))))", "1e6*x", "tanh(1e8*x)", "exp(20*x)", "abs(x)**1.5", "relu(x)**2",
+])  # fmt: skip
+def test_a_steep_but_smooth_f_is_differentiable(formula):
+    """f'(0) ≈ 1.6e8 for exp(exp(exp(exp(x)))) is finite; so is exp(20x)'s past float64's
+    range; |x|**1.5 is C1 at 0. The heuristic once called any |f'| > 1e4 an infinite slope."""
+    check = audit(formula, timing=False, signal=False).checks["differentiable"]
+    assert check.status == "pass", check.detail
+
+
+@pytest.mark.parametrize("formula, at, status", [
+    ("sqrt(abs(x))", 0, "fail"), ("x**(1/3)", 0, "fail"), ("sqrt(abs(x-3))", 3, "fail"),
+    ("relu(x)+sqrt(abs(x-2))", 2, "fail"), ("abs(x)", 0, "warn"), ("x*log(abs(x))", 0, "warn"),
+    ("x**(2/3)", 0, "warn"),
+])  # fmt: skip
+def test_infinite_slopes_and_kinks_are_still_found(formula, at, status):
+    check = audit(formula, timing=False, signal=False).checks["differentiable"]
+    assert check.status == status, check.detail
+    assert f"x = {at}" in check.detail or f"x ≈ {at}" in check.detail, check.detail
+    if status == "fail":
+        assert check.reason == f"infinite gradient at {at}"
+
