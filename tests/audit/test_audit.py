@@ -165,3 +165,14 @@ def test_infinite_slopes_and_kinks_are_still_found(formula, at, status):
     if status == "fail":
         assert check.reason == f"infinite gradient at {at}"
 
+
+@pytest.mark.parametrize("formula", [
+    "gelu(x)**2", "gelu(x, approximate='tanh')**2", "gelu(x, approximate='tanh')",
+])  # fmt: skip
+def test_gelus_tail_is_saturation_not_a_dead_zone(formula):
+    """gelu(x)**2's f' = 2 gelu·gelu' is ~1e-30 at x = -9, not 0: it saturates on the left as
+    gelu does (its f' once rounded to 0 there, a dead zone gelu itself never had)."""
+    checks = audit(formula, timing=False, signal=False).checks
+    assert checks["dead_zone"].status == "pass", checks["dead_zone"].detail
+    sides = checks["saturation"].evidence
+    assert sides["left_t"] is not None and sides["right_t"] is None
