@@ -176,3 +176,16 @@ def test_gelus_tail_is_saturation_not_a_dead_zone(formula):
     assert checks["dead_zone"].status == "pass", checks["dead_zone"].detail
     sides = checks["saturation"].evidence
     assert sides["left_t"] is not None and sides["right_t"] is None
+
+
+def test_x_squared_is_told_why_it_is_poor():
+    """Even, non-monotone, growing: each finding says what it costs, as 'linear: any depth
+    collapses…' does; swish's dip is told apart from x**2's fall and rise."""
+    r = audit("x**2", timing=False, signal=False)
+    assert "so no later layer can tell x from -x" in r.reasons[0], r.reasons
+    assert "no later layer can tell them apart" in r.checks["sign_preserving"].detail
+    mono = r.checks["monotonic"].detail
+    assert "falls by 400 and rises by 400" in mono and "inputs far apart" in mono, mono
+    assert "at x = 1000, |f(x)|/|x| = 1e+03" in r.checks["exploding"].detail
+    swish = audit("swish", timing=False, signal=False).checks["monotonic"].detail
+    assert swish.startswith("not monotonic, a shallow dip: minimum f = -0.2785"), swish
