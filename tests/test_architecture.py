@@ -14,13 +14,14 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "actopt"
 
 # a package may import only packages of a lower layer (and its own modules); "_registry",
-# "_numbers", "_resources", "_json" and the package root ("actopt": __version__) are shared
-# utilities below everything
+# "_numbers", "_resources", "_json", "_processes" and the package root ("actopt": __version__) are
+# shared utilities below everything
 LAYERS = {
     "_registry": 0,
     "_numbers": 0,
     "_resources": 0,
     "_json": 0,
+    "_processes": 0,
     "activations": 1,
     "optim": 1,
     "data": 1,
@@ -36,7 +37,7 @@ LAYERS = {
     "cli": 6,
 }
 UTILITIES = {"actopt", "actopt._registry", "actopt._numbers", "actopt._resources",
-             "actopt._json", "actopt.__init__"}  # fmt: skip
+             "actopt._json", "actopt._processes", "actopt.__init__"}  # fmt: skip
 
 
 def _module_name(path: Path) -> str:

@@ -85,3 +85,20 @@ def test_a_group_whose_worker_dies_twice_comes_back_as_died(monkeypatch):
         assert not backend.in_flight()
     finally:
         backend.stop(kill=True)
+
+
+def test_stop_kill_ends_the_pools_thread_before_it_returns(monkeypatch):
+    """Ctrl-C stops the pool with ``kill``: its manager thread must be gone when ``stop`` returns.
+    Left running, it raced the interpreter's exit ("OSError: Bad file descriptor" traceback from
+    multiprocessing after the one-line message, 1 Ctrl-C in ~50 mid-run)."""
+    monkeypatch.setattr(_backends, "work", time.sleep)  # a task that outlasts the test
+    backend = LocalBackend(workers=1, threads=1)
+    backend._send([RunSpec(data="moons")], (600,))
+    deadline = time.time() + 120
+    while not backend.pool._processes and time.time() < deadline:
+        time.sleep(0.05)
+    manager = backend.pool._executor_manager_thread
+    workers = list(backend.pool._processes.values())
+    backend.stop(kill=True)
+    assert not manager.is_alive()
+    assert all(not p.is_alive() for p in workers)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 import os
+import time
+from pathlib import Path
 
 
 def square(ctx, x: float) -> dict:
@@ -17,3 +19,17 @@ def where(ctx) -> int:
 
 def broken(ctx, x: float) -> float:
     raise ValueError(f"cannot measure {x}")
+
+
+def busy(ctx, pid_file: str) -> None:
+    """Writes its worker's pid, then works far longer than any test waits."""
+    with open(pid_file, "w") as f:
+        f.write(str(os.getpid()))
+    time.sleep(600)
+
+
+def after(ctx, pid_file: str) -> int:
+    """Returns once ``busy`` is running (its pid file is written)."""
+    while not os.path.exists(pid_file) or not Path(pid_file).read_text():
+        time.sleep(0.05)
+    return 1

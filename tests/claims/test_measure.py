@@ -6,6 +6,7 @@ import math
 import os
 
 import measure_helpers as H
+import pytest
 
 from actopt.claims import Context, MeasurementStore
 from actopt.claims._claim import measure
@@ -46,3 +47,21 @@ def test_an_exclusive_measurement_runs_alone_in_this_process(tmp_path):
     assert measure_all([m], tmp_path, Context()) == (1, [])
     with MeasurementStore(tmp_path) as store:
         assert store.get([m.key])[m.key][0] == os.getpid()
+
+
+def test_ctrl_c_stops_the_measurements_in_flight(tmp_path):
+    """Ctrl-C (here raised as the first result comes in) stops the workers mid-task: waiting
+    for them kept the command alive up to a minute after the 'interrupted' line."""
+    pid_file = tmp_path / "busy.pid"
+
+    def ctrl_c(_):
+        raise KeyboardInterrupt
+
+    ms = [measure(H.busy, pid_file=str(pid_file)), measure(H.after, pid_file=str(pid_file))]
+    with pytest.raises(KeyboardInterrupt):
+        measure_all(ms, tmp_path, Context(), workers=2, on_done=ctrl_c)
+    worker = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(worker, 0)  # gone, and reaped
+    with MeasurementStore(tmp_path) as store:
+        assert set(store.get([m.key for m in ms])) == {ms[1].key}  # what finished is kept

@@ -192,15 +192,16 @@ def test_no_parser_takes_abbreviated_options():
 
 
 def test_ctrl_c_caught_while_loading_exits_130_under_python_m(tmp_path):
-    """A Ctrl-C that lands while code is exec'd from a string (dataclasses does it as torch
+    """A Ctrl-C that passes through code exec'd from a string (dataclasses does it as torch
     loads) is caught by main, and the exit status stays 130: CPython had ended the process by
-    SIGINT (status -2) as if nothing caught it."""
+    SIGINT (status -2) as if nothing caught it. (In an import it is held: here the code runs
+    as the program.)"""
     (tmp_path / "interrupt_while_loading.py").write_text(
         "import os, signal, sys\n"
         "import actopt.cli as cli\n"
         "def build_parser():\n"
         "    exec('os.kill(os.getpid(), signal.SIGINT)\\nfor _ in range(10**6): pass',\n"
-        "         {'os': os, 'signal': signal})\n"
+        "         {'os': os, 'signal': signal, '__name__': '__main__'})\n"  # not an import
         "cli.build_parser = build_parser\n"
         "sys.exit(cli.main([]))\n"
     )
@@ -209,6 +210,35 @@ def test_ctrl_c_caught_while_loading_exits_130_under_python_m(tmp_path):
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 130, done.stderr
     assert "interrupted (Ctrl-C)" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_ctrl_c_inside_an_import_is_held_until_it_has_ended(tmp_path):
+    """Raised inside an import, Ctrl-C aborted the process (torch's C++ calling back into Python:
+    SIGABRT) or came out as "RuntimeError: Error calling __set_name__" (a class statement). It is
+    raised once the module has loaded. A stand-in module gets the Ctrl-C in its body."""
+    (tmp_path / "torch_stand_in.py").write_text(
+        "import os, signal, sys, time\n"
+        "os.kill(os.getpid(), signal.SIGINT)\n"
+        "t0 = time.time()\n"
+        "while time.time() - t0 < 0.3: pass\n"
+        "sys.stderr.write('loaded whole\\n')\n"
+    )
+    (tmp_path / "interrupt_in_torch.py").write_text(
+        "import sys, time\n"
+        "import actopt.cli as cli\n"
+        "def build_parser():\n"
+        "    import torch_stand_in\n"
+        "    t0 = time.time()\n"
+        "    while time.time() - t0 < 30: pass\n"
+        "cli.build_parser = build_parser\n"
+        "sys.exit(cli.main([]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    done = subprocess.run([sys.executable, "-m", "interrupt_in_torch"], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 130, done.stderr
+    assert "loaded whole" in done.stderr and "interrupted (Ctrl-C)" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_main_gives_ctrl_c_back_as_it_found_it():

@@ -13,6 +13,7 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any
 
+from .._processes import kill_pool
 from ..train import RunSpec
 from ._worker import pool_context, start_pool_server, work, worker_init
 
@@ -99,13 +100,11 @@ class LocalBackend:
         return [spec for group in self.pending.values() for spec in group]
 
     def stop(self, kill: bool = False) -> None:
-        procs = list((getattr(self.pool, "_processes", None) or {}).values())  # no public kill
+        if kill:
+            kill_pool(self.pool)
         # with nothing in flight the idle workers exit on their own (a second of torch's
         # teardown): the driver goes on to its report meanwhile
-        self.pool.shutdown(wait=not kill and bool(self.pending), cancel_futures=True)
-        if kill:
-            for proc in procs:
-                proc.terminate()
+        self.pool.shutdown(wait=bool(self.pending), cancel_futures=True)
 
 
 def _reachable(address: str | None, timeout: float = 5.0) -> None:

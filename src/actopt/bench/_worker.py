@@ -20,6 +20,8 @@ import sys
 import threading
 import time
 
+from .._processes import children_ignore_ctrl_c
+
 __all__ = ["die_with", "pool_context", "start_pool_server", "work", "worker_init"]
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -42,7 +44,8 @@ def start_pool_server() -> None:
     from multiprocessing import forkserver
 
     multiprocessing.set_forkserver_preload(_PRELOAD)
-    forkserver.ensure_running()
+    with children_ignore_ctrl_c():
+        forkserver.ensure_running()
 
 
 def _alive(pid: int) -> bool:

@@ -22,6 +22,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from .._processes import children_ignore_ctrl_c, kill_pool
 from ._claim import Measurement
 
 __all__ = ["Context", "MeasurementStore", "measure_all"]
@@ -148,7 +149,8 @@ def measure_all(
             with ProcessPoolExecutor(
                 n, mp_context=ctx_mp, initializer=_worker_init, initargs=(max(1, cores // n),)
             ) as pool:
-                pending = {pool.submit(_call, m.fn, m.params, ctx): m for m in pooled}
+                with children_ignore_ctrl_c():  # the pool starts its workers as tasks come
+                    pending = {pool.submit(_call, m.fn, m.params, ctx): m for m in pooled}
                 try:
                     while pending:
                         done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
@@ -161,8 +163,8 @@ def measure_all(
                                 continue
                             store.put(m, value, wall)
                             notify(m)
-                except BaseException:
-                    pool.shutdown(wait=False, cancel_futures=True)
+                except BaseException:  # Ctrl-C: what is in flight is lost, not waited for
+                    kill_pool(pool)
                     raise
         for m in (m for m in todo if m.exclusive):
             try:

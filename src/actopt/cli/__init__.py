@@ -10,15 +10,13 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
-import signal
 import sys
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 from .. import __version__
 from . import _audit, _bench, _catalogs, _claims, _landscape, _playground, _search, _train
 from ._common import Parser, UsageError, err, parse_params, parse_value, print_error
+from ._interrupt import ctrl_c_raises_interrupted
 
 __all__ = ["build_parser", "main", "parse_params", "parse_value"]
 
@@ -48,36 +46,8 @@ def _did_you_mean(command: argparse.ArgumentParser, extra: Sequence[str]) -> str
     return f" (did you mean {', '.join(near)}?)" if near else ""
 
 
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C, as the command line raises it. Not a bare ``KeyboardInterrupt`` on purpose:
-    under ``python -m``, CPython 3.11 marks one that passes through ``exec`` of a string
-    (dataclasses builds its methods so while torch loads) as unhandled though ``main`` catches
-    it, and then ends the process by SIGINT at exit: status -2, not 130. It checks for exactly
-    that class, so a subclass is left alone."""
-
-
-def _raise_interrupted(*_: object) -> None:
-    raise Interrupted
-
-
-@contextmanager
-def _ctrl_c_raises_interrupted() -> Iterator[None]:
-    """Ctrl-C raises ``Interrupted`` while the command runs; where something else chose what
-    Ctrl-C does (ignored in a background job, a caller's own handler), that choice stands."""
-    mine = threading.current_thread() is threading.main_thread() and (
-        signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    )
-    if mine:
-        signal.signal(signal.SIGINT, _raise_interrupted)
-    try:
-        yield
-    finally:
-        if mine:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    with _ctrl_c_raises_interrupted():
+    with ctrl_c_raises_interrupted():
         return _main(argv)
 
 

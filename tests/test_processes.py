@@ -1,0 +1,37 @@
+"""Worker processes start deaf to Ctrl-C, and the driver's own Ctrl-C meanwhile is not lost."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+
+import pytest
+
+from actopt._processes import children_ignore_ctrl_c
+
+
+def _ctrl_c_disposition(queue) -> None:
+    queue.put(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)
+
+
+def test_a_process_started_inside_ignores_ctrl_c_from_its_start():
+    """Spawned (a new interpreter, as the claims' pool starts them): the fork server, which the
+    bench's pool forks from, ignores Ctrl-C itself once it is up."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    with children_ignore_ctrl_c():
+        child = ctx.Process(target=_ctrl_c_disposition, args=(queue,))
+        child.start()
+    assert queue.get(timeout=120) is True
+    child.join(timeout=120)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # ours is back
+
+
+def test_a_ctrl_c_inside_is_delivered_after():
+    with pytest.raises(KeyboardInterrupt):
+        with children_ignore_ctrl_c():
+            os.kill(os.getpid(), signal.SIGINT)
+            reached = True  # not raised here: held while processes start
+        raise AssertionError("the held Ctrl-C was lost")
+    assert reached
