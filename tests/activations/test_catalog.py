@@ -292,3 +292,33 @@ def test_bound_and_formula_values_show_in_reprs():
     assert repr(formula) == "ActivationSpec('x*sigmoid(b*x)', b=1.5, learnable=True)"
     assert repr(formula.module()) == "Activation(x*sigmoid(b*x); b=1.5, learnable=True)"
     assert repr(A.get("elu", alpha=0.5)) == "Activation(elu(alpha=0.5))"
+
+
+def _gelu_reference(x: float, approximate: str) -> tuple[float, float]:
+    """GELU and its derivative by mpmath at 200 digits (1 + tanh z cancels 1e-62 at x = -12):
+    x Φ(x), Φ(x) + x φ(x), or the tanh form's x (1 + tanh z)/2 and its derivative as written
+    by Hendrycks & Gimpel, z = √(2/π)(x + 0.044715 x³)."""
+    import mpmath
+
+    with mpmath.workdps(200):
+        x = mpmath.mpf(x)
+        if approximate == "tanh":
+            z = mpmath.sqrt(2 / mpmath.pi) * (x + mpmath.mpf("0.044715") * x**3)
+            dz = mpmath.sqrt(2 / mpmath.pi) * (1 + 3 * mpmath.mpf("0.044715") * x**2)
+            gate = (1 + mpmath.tanh(z)) / 2
+            return float(x * gate), float(gate + x * (1 - mpmath.tanh(z) ** 2) / 2 * dz)
+        cdf, pdf = mpmath.ncdf(x), mpmath.npdf(x)
+        return float(x * cdf), float(cdf + x * pdf)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_keeps_its_left_tail(approximate):
+    """1 + erf(x/√2) (or 1 + tanh) rounds to 0 below x ≈ -8.3 (-7.2) in float64, where GELU is
+    ~1e-16: f and f' came out exactly 0, a false dead zone for gelu(x)**2 in the audit."""
+    s = A.spec("gelu", approximate=approximate)
+    xs = [-1.0, -5.0, -7.5, -8.4, -10.0, -12.0]  # the tanh form underflows from x ≈ -16
+    x = torch.tensor(xs, dtype=torch.float64)
+    for got, want in ((s.forward(x), 0), (s.derivative(x), 1)):
+        ref = torch.tensor([_gelu_reference(v, approximate)[want] for v in xs], dtype=x.dtype)
+        assert bool((ref != 0).all())
+        torch.testing.assert_close(got, ref, rtol=1e-12, atol=0)

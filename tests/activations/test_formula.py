@@ -180,7 +180,15 @@ def test_bad_catalog_calls_say_what(text, message):
     ("+".join(["x"] * 120), "too large"),
     ("", "empty"),
     ("x^2", r"\^ is not a power .*write x\*\*2"),
-    ("x·2", r"the character '·' \(U\+00B7\) in 'x·2' at column 1 is not allowed"),
+    ("x·2", r"the character '·' \(U\+00B7\) in 'x·2' at column 2 is not allowed"),
+    # the column is where the fault is: after x* (not at its *), at 2x's x (not its 2)
+    ("x*", "syntax error at column 3: invalid syntax: the formula ends too early in 'x\\*'"),
+    ("x ** ", "syntax error at column 5: .*ends too early"),
+    ("2x", r"syntax error at column 2: invalid decimal literal \(write 2\*x for a product\)"),
+    ("3.5x+1", r"column 4: invalid decimal literal \(write 3.5\*x for a product\)"),
+    ("x 2", r"column 3: invalid syntax: two terms side by side \(write \* for a product\)"),
+    ("relu(x) 3", "column 9: invalid syntax: two terms side by side"),
+    ("x + * 2", "syntax error at column 5: invalid syntax in"),
     ("x % 2", "the operator % is not allowed"),
     ("x // 2", "the operator // is not allowed"),
 ])  # fmt: skip

@@ -88,3 +88,28 @@ def test_torch_compile_fullgraph_with_no_graph_to_record(mode):
     with context():
         y = torch.compile(net, fullgraph=True)(x)
         torch.testing.assert_close(y, net(x))
+
+
+@pytest.mark.parametrize("count, shape", [(1, (6,)), (1, (2, 3)), (4, (2, 4, 5))])
+def test_vmap_over_stacked_prelu_weights_is_quiet_and_exact(count, shape):
+    """vmap over a stack of PReLU slopes with x shared: F.prelu sized its output from x alone
+    and torch warned 'An output with one or more elements was resized' (values were right)."""
+    import warnings
+
+    m = A.get("prelu", num_parameters=count).double()
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(*shape, dtype=torch.float64, generator=g)
+    ws = torch.rand(3, count, dtype=torch.float64, generator=g)  # three slopes per channel
+
+    def f(w, xx=x):
+        return functional_call(m, {"weight": w}, (xx,))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test
+        ys = vmap(f)(ws)
+        dws = vmap(grad(lambda w: f(w).sum()))(ws)
+    for y, dw, w in zip(ys, dws, ws, strict=True):
+        torch.testing.assert_close(y, torch.nn.functional.prelu(x, w))
+        wr = w.detach().requires_grad_(True)
+        torch.nn.functional.prelu(x, wr).sum().backward()
+        torch.testing.assert_close(dw, wr.grad)

@@ -38,6 +38,9 @@ def test_every_catalog_activation_gets_a_verdict(name):
     assert all(c.status in ("pass", "warn", "fail") for c in r.checks.values())
     assert (r.verdict == "good") == (r.reasons == [])
     assert r.checks["float32_stable"].status == "pass"  # the catalog is written stably
+    # C1 entries pass; the others have a kink or a jump (a warning), never an infinite slope
+    smooth = A.spec(name).properties.smooth
+    assert r.checks["differentiable"].status == ("pass" if smooth else "warn")
     json.dumps(r.to_dict())  # plain data
 
 
@@ -138,3 +141,51 @@ def test_the_wording_names_the_whole_story():
     assert "1 inf/NaN output(s) left out" in inverse.detail
     shrink = audit("hardshrink", timing=False, signal=False)
     assert "f jumps at x = -0.5 (by 0.5), x = 0.5 (by 0.5)" in shrink.reasons
+
+
+@pytest.mark.parametrize("formula", [
+    "exp(exp(exp(exp(x))))", "1e6*x", "tanh(1e8*x)", "exp(20*x)", "abs(x)**1.5", "relu(x)**2",
+])  # fmt: skip
+def test_a_steep_but_smooth_f_is_differentiable(formula):
+    """f'(0) ≈ 1.6e8 for exp(exp(exp(exp(x)))) is finite; so is exp(20x)'s past float64's
+    range; |x|**1.5 is C1 at 0. The heuristic once called any |f'| > 1e4 an infinite slope."""
+    check = audit(formula, timing=False, signal=False).checks["differentiable"]
+    assert check.status == "pass", check.detail
+
+
+@pytest.mark.parametrize("formula, at, status", [
+    ("sqrt(abs(x))", 0, "fail"), ("x**(1/3)", 0, "fail"), ("sqrt(abs(x-3))", 3, "fail"),
+    ("relu(x)+sqrt(abs(x-2))", 2, "fail"), ("abs(x)", 0, "warn"), ("x*log(abs(x))", 0, "warn"),
+    ("x**(2/3)", 0, "warn"),
+])  # fmt: skip
+def test_infinite_slopes_and_kinks_are_still_found(formula, at, status):
+    check = audit(formula, timing=False, signal=False).checks["differentiable"]
+    assert check.status == status, check.detail
+    assert f"x = {at}" in check.detail or f"x ≈ {at}" in check.detail, check.detail
+    if status == "fail":
+        assert check.reason == f"infinite gradient at {at}"
+
+
+@pytest.mark.parametrize("formula", [
+    "gelu(x)**2", "gelu(x, approximate='tanh')**2", "gelu(x, approximate='tanh')",
+])  # fmt: skip
+def test_gelus_tail_is_saturation_not_a_dead_zone(formula):
+    """gelu(x)**2's f' = 2 gelu·gelu' is ~1e-30 at x = -9, not 0: it saturates on the left as
+    gelu does (its f' once rounded to 0 there, a dead zone gelu itself never had)."""
+    checks = audit(formula, timing=False, signal=False).checks
+    assert checks["dead_zone"].status == "pass", checks["dead_zone"].detail
+    sides = checks["saturation"].evidence
+    assert sides["left_t"] is not None and sides["right_t"] is None
+
+
+def test_x_squared_is_told_why_it_is_poor():
+    """Even, non-monotone, growing: each finding says what it costs, as 'linear: any depth
+    collapses…' does; swish's dip is told apart from x**2's fall and rise."""
+    r = audit("x**2", timing=False, signal=False)
+    assert "so no later layer can tell x from -x" in r.reasons[0], r.reasons
+    assert "no later layer can tell them apart" in r.checks["sign_preserving"].detail
+    mono = r.checks["monotonic"].detail
+    assert "falls by 400 and rises by 400" in mono and "inputs far apart" in mono, mono
+    assert "at x = 1000, |f(x)|/|x| = 1e+03" in r.checks["exploding"].detail
+    swish = audit("swish", timing=False, signal=False).checks["monotonic"].detail
+    assert swish.startswith("not monotonic, a shallow dip: minimum f = -0.2785"), swish

@@ -51,7 +51,9 @@ def test_a_module_that_overflows_in_float32_is_a_caveat(formula, where, what):
     r = _report(formula)
     check = r.checks["float32_stable"]
     assert check.status == "warn" and check.evidence["regions"][0] == where
-    assert f"inf/NaN {what} for {where}" in check.detail and "softplus(x)" in check.detail
+    assert f"inf/NaN {what} for {where}" in check.detail
+    advice = check.detail.split(". ")[-1]  # one short sentence a student reads to the end
+    assert advice == "Use softplus(x), sigmoid(x) or tanh(x): exp overflows in float32 past 88.7"
     assert r.verdict != "good" and f"overflows in float32 for {where}" in " ".join(r.reasons)
 
 

@@ -14,6 +14,7 @@ import ast
 import difflib
 import functools
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -112,9 +113,12 @@ def looks_like_formula(text: str) -> bool:
 # -- text → sympy ------------------------------------------------------------------------------
 
 
-def _where(node: ast.AST) -> str:
+def _where(node: ast.AST, plus: int = 0) -> str:
+    """`` at column N`` (1-based); ``plus`` moves it into the node, to the character at fault.
+    ast counts UTF-8 bytes, characters only while the text before is ASCII: the first
+    non-ASCII character is refused (below) before any node after it is looked at."""
     col = getattr(node, "col_offset", None)
-    return f" at column {col + 1}" if col is not None else ""
+    return f" at column {col + 1 + plus}" if col is not None else ""
 
 
 def _allowed_names(params: dict[str, Any]) -> str:
@@ -142,11 +146,12 @@ def _build(node: ast.AST, symbols: dict[str, sp.Symbol], params: dict, in_condit
             return symbols[node.id]
         if node.id in CONSTANTS:
             return CONSTANTS[node.id]
-        odd = [c for c in node.id if not c.isascii()]
-        if odd:
-            raise FormulaError(f"the character {odd[0]!r} (U+{ord(odd[0]):04X}) in {node.id!r}"
-                               f"{_where(node)} is not allowed: formulas are ASCII; write * for "
-                               "multiplication and ** for a power")  # fmt: skip
+        odd = [i for i, c in enumerate(node.id) if not c.isascii()]
+        if odd:  # x·2 is one Python name: point at the ·, not at the x
+            c = node.id[odd[0]]
+            raise FormulaError(f"the character {c!r} (U+{ord(c):04X}) in {node.id!r}"
+                               f"{_where(node, odd[0])} is not allowed: formulas are ASCII; write "
+                               "* for multiplication and ** for a power")  # fmt: skip
         hint = f"; declare it as a parameter ({node.id}=…)" if node.id.isidentifier() else ""
         raise FormulaError(f"unknown symbol {node.id!r}{_where(node)}{hint}. Allowed: "
                            f"{_allowed_names(params)}")  # fmt: skip
@@ -245,6 +250,31 @@ def _excerpt(text: str, col: int, room: int = 30) -> str:
             f"({len(text)} characters)")  # fmt: skip
 
 
+def _syntax_place(text: str, e: SyntaxError) -> tuple[int, str]:
+    """(column, message) of a syntax error where it really is: Python points nowhere when the
+    text ends too early (``x*``) and at the number's last digit in ``2x``."""
+    if not e.offset:
+        return len(text) + 1, f"{e.msg}: the formula ends too early"
+    col = e.offset
+    if "literal" in e.msg:  # a number runs into a name: 2x, 3.5x
+        start = end = col - 1
+        while start > 0 and (text[start - 1].isdigit() or text[start - 1] in "._"):
+            start -= 1
+        while end < len(text) and (text[end].isdigit() or text[end] in "._"):
+            end += 1
+        name = re.match(r"\w*", text[end:]).group()
+        if name[:1].isalpha():
+            return end + 1, f"{e.msg} (write {text[start:end]}*{name} for a product)"
+    prev, here = text[: col - 1].rstrip()[-1:], text[col - 1 : col]
+    if (
+        e.msg == "invalid syntax"
+        and (prev.isalnum() or prev == ")")
+        and (here.isalnum() or here == "(")
+    ):  # x 2, relu(x) 3
+        return col, f"{e.msg}: two terms side by side (write * for a product)"
+    return col, e.msg
+
+
 def parse(text: str, params: dict[str, Any]) -> tuple[sp.Expr, dict[str, sp.Symbol]]:
     """``text`` → (sympy expression in x and the parameters, the parameter symbols)."""
     if not isinstance(text, str) or not text.strip():
@@ -254,8 +284,8 @@ def parse(text: str, params: dict[str, Any]) -> tuple[sp.Expr, dict[str, sp.Symb
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
-        col = e.offset or len(text.strip())
-        raise FormulaError(f"syntax error at column {col}: {e.msg} in "
+        col, msg = _syntax_place(text.strip(), e)
+        raise FormulaError(f"syntax error at column {col}: {msg} in "
                            f"{_excerpt(text.strip(), col)}") from None  # fmt: skip
     nodes = sum(1 for _ in ast.walk(tree))
     if nodes > MAX_NODES:

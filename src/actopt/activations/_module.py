@@ -155,7 +155,10 @@ class Activation(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         tensors = [getattr(self, self._tensor_name(n)) for n in self._names]
-        if self.uses_kernel:
+        # under torch.func, a kernel taking parameter tensors (F.prelu) sizes its output from
+        # x alone: vmap over a stacked weight with x shared resized it (torch warned). The
+        # Function's generated vmap rule broadcasts the two, so it runs there instead.
+        if self.uses_kernel and not (tensors and torch._C._are_functorch_transforms_active()):
             params = dict(self.spec.values)
             params.update(zip(self._names, tensors, strict=True))
             kernel = (

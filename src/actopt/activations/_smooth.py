@@ -21,20 +21,31 @@ def _softplus(x: torch.Tensor) -> torch.Tensor:
     return x.clamp(min=0) + torch.log1p(torch.exp(-x.abs()))
 
 
+# Φ(x) as erfc(-x/√2)/2 and (1 + tanh z)/2 as σ(2z): 1 + erf or 1 + tanh rounds to 0 in
+# float64 below x ≈ -8.3 (erf) or -7.2 (tanh), where Φ is still ~1e-17: f and f' came out
+# exactly 0 there, a false dead zone for gelu(x)**2 and for the tanh form itself
+
+
+def _phi_cdf(x: torch.Tensor) -> torch.Tensor:
+    return 0.5 * torch.erfc(-x / math.sqrt(2))
+
+
+def _tanh_gate(x: torch.Tensor) -> torch.Tensor:
+    """(1 + tanh z)/2 = σ(2z) for z = √(2/π)(x + c x³), the tanh form's Φ."""
+    return torch.sigmoid(2 * _SQRT_2_PI * (x + _GELU_C * x**3))
+
+
 def _gelu(x: torch.Tensor, approximate: str) -> torch.Tensor:
-    if approximate == "tanh":
-        return 0.5 * x * (1 + torch.tanh(_SQRT_2_PI * (x + _GELU_C * x**3)))
-    return 0.5 * x * (1 + torch.erf(x / math.sqrt(2)))
+    return x * (_tanh_gate(x) if approximate == "tanh" else _phi_cdf(x))
 
 
 def _gelu_grad(x: torch.Tensor, approximate: str) -> torch.Tensor:
     if approximate == "tanh":
-        t = torch.tanh(_SQRT_2_PI * (x + _GELU_C * x**3))
-        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_PI * (1 + 3 * _GELU_C * x * x)
+        # σ(2z) + x σ(2z) σ(-2z) · 2z', (1 - tanh² z)/2 being 2 σ(2z) σ(-2z)
+        s = _tanh_gate(x)
+        return s + 2 * x * s * (1 - s) * _SQRT_2_PI * (1 + 3 * _GELU_C * x * x)
     # Φ(x) + x φ(x)
-    return 0.5 * (1 + torch.erf(x / math.sqrt(2))) + x * torch.exp(-0.5 * x * x) / math.sqrt(
-        2 * math.pi
-    )
+    return _phi_cdf(x) + x * torch.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
 
 
 register(

@@ -94,12 +94,24 @@ def check_monotonic(spec: ActivationSpec) -> Check:
         )
     i = int(torch.where(ok, y, torch.full_like(y, math.inf)).argmin())
     at, low = round(float(x[i]), 4) + 0.0, round(float(y[i]), 4) + 0.0
+    near = x[ok].abs() <= 20  # x**2's rise to 1e10 left out
+    inner = d[near[1:] & near[:-1] & torch.isfinite(d)]
+    fall, rise = float(-inner.clamp(max=0).sum()), float(inner.clamp(min=0).sum())
+    ev = {"argmin": at, "min": low, "fall": fall, "rise": rise}
+    if min(fall, rise) <= 0.1 * max(fall, rise):  # swish falls 0.28 and rises 20.3
+        return Check(
+            "monotonic",
+            "warn",
+            f"not monotonic, a shallow dip: minimum f = {low:g} at x = {at:g} (swish and GELU "
+            "dip alike)",
+            ev,
+        )
     return Check(
         "monotonic",
         "warn",
-        f"not monotonic: minimum f = {low:g} at x = {at:g} (info: swish and GELU are not "
-        "monotonic either)",
-        {"argmin": at, "min": low},
+        f"not monotonic: on [-20, 20] f falls by {fall:.3g} and rises by {rise:.3g}, no "
+        "shallow dip like swish's or GELU's: inputs far apart get the same output",
+        ev,
     )
 
 
@@ -196,9 +208,11 @@ def check_sign_preserving(spec: ActivationSpec) -> Check:
         return Check(
             "sign_preserving",
             "fail",
-            f"even function: f(-2) = f(2) = {v:.3g}, the sign of the input is lost",
+            f"even function: f(-2) = f(2) = {v:.3g}, the sign of the input is lost: a unit "
+            "answers x and -x alike, and no later layer can tell them apart",
             {"f(2)": v},
-            "even function: opposite inputs give the same output",
+            "even function: opposite inputs give the same output, so no later layer can tell "
+            "x from -x",
         )
     return Check("sign_preserving", "pass", "f(-x) ≠ f(x): the sign of the input survives", {})
 
@@ -219,11 +233,11 @@ def check_exploding(spec: ActivationSpec) -> Check:
         return Check("exploding", "pass", "grows at most linearly", {})
     side, ratio, overflow = worst
     x_at = "1000" if side > 0 else "-1000"
-    what = "overflows float64" if overflow else f"|f(x)|/|x| = {ratio[2]:.3g}"
+    what = "f overflows float64" if overflow else f"|f(x)|/|x| = {ratio[2]:.3g}"
     return Check(
         "exploding",
         "fail",
-        f"grows faster than linearly: at x = {x_at} it {what} (at ±100: {ratio[1]:.3g})",
+        f"grows faster than linearly: at x = {x_at}, {what} (at ±100: {ratio[1]:.3g})",
         {"ratio_at_100": ratio[1], "ratio_at_1000": ratio[2] if math.isfinite(ratio[2]) else None},
         "grows faster than linearly, so activations and gradients explode",
     )
@@ -241,6 +255,10 @@ def check_backprop_cost(spec: ActivationSpec, timing: bool = True) -> Check:
     if ratio <= _cost.PASSES_WARN:
         return Check("backprop_cost", "pass", detail, ev)
     return Check("backprop_cost", "warn", detail + " (costly)", ev)
+
+
+def _layers(n: int) -> str:
+    return f"{n} layer" if n == 1 else f"{n} layers"
 
 
 def check_signal(spec: ActivationSpec) -> Check:
@@ -262,19 +280,19 @@ def check_signal(spec: ActivationSpec) -> Check:
             "signal_propagation",
             "warn",
             f"{setup}: the gradient falls below 1e-3 of its "
-            f"last-layer value {r.vanish_depth} layers from the output (first layer: "
+            f"last-layer value {_layers(r.vanish_depth)} from the output (first layer: "
             f"{r.first_layer_ratio:.2g}×); forward std at layer 50: {last_std:.3g}",
             ev,
-            f"gradients vanish within {r.vanish_depth} layers of a deep net",
+            f"gradients vanish within {_layers(r.vanish_depth)} of a deep net",
         )
     if r.explode_depth is not None:
         return Check(
             "signal_propagation",
             "warn",
             f"{setup}: the gradient exceeds 1e3× its "
-            f"last-layer value {r.explode_depth} layers from the output",
+            f"last-layer value {_layers(r.explode_depth)} from the output",
             ev,
-            f"gradients explode within {r.explode_depth} layers of a deep net",
+            f"gradients explode within {_layers(r.explode_depth)} of a deep net",
         )
     return Check(
         "signal_propagation",
