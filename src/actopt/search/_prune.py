@@ -83,7 +83,7 @@ def screen(formula: str) -> Screen:
     >>> screen("x*sigmoid(x)").pruned
     False
     >>> screen("abs(x)").reasons
-    ['even function: opposite inputs give the same output']
+    ['even function: opposite inputs give the same output, so no later layer can tell x from -x']
     """
     try:
         s = _limited(ANALYSIS_S, lambda: from_formula(formula))
