@@ -128,7 +128,7 @@ class Adam(_AdamBase):
         ops.addcdiv_(params, ms, denom, step_sizes)
 
     def _fused_update(self, group: dict, params: list, grads: list, states: list) -> None:
-        steps = self._count_steps(states)
+        steps = self._count_steps(states, numbers=True)
         beta1, beta2 = group["betas"]
         flags = _fused.common_flags(group)
         if group["decoupled_weight_decay"]:

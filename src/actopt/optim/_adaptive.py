@@ -84,7 +84,7 @@ class Adagrad(ActoptOptimizer):
         ops.addcdiv_(params, grads, std, lrs)
 
     def _fused_update(self, group: dict, params: list, grads: list, states: list) -> None:
-        steps = self._count_steps(states)
+        steps = self._count_steps(states, numbers=True)
         lrs = [-group["lr"] / (1 + (t - 1) * group["lr_decay"]) for t in steps]
         buffers = [params, grads, [s["sum"] for s in states]]
         scalars = (group["weight_decay"], group["eps"])
@@ -161,7 +161,7 @@ class Adadelta(ActoptOptimizer):
         ops.add_(params, deltas, alpha=-group["lr"])
 
     def _fused_update(self, group: dict, params: list, grads: list, states: list) -> None:
-        self._count_steps(states)
+        self._count_steps(states, numbers=True)
         buffers = [params, grads, [s["square_avg"] for s in states]]
         buffers.append([s["acc_delta"] for s in states])
         scalars = (group["lr"], group["weight_decay"], group["rho"], group["eps"])
@@ -256,7 +256,7 @@ class RMSprop(ActoptOptimizer):
             ops.addcdiv_(params, grads, avg, -group["lr"])
 
     def _fused_update(self, group: dict, params: list, grads: list, states: list) -> None:
-        self._count_steps(states)
+        self._count_steps(states, numbers=True)
         flags = _fused.common_flags(group)
         buffers = [params, grads, [s["square_avg"] for s in states], params, params]
         if group["centered"]:

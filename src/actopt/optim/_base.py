@@ -214,12 +214,21 @@ class ActoptOptimizer(torch.optim.Optimizer):
         return self._scratch
 
     @staticmethod
-    def _count_steps(states: list[dict]) -> list[float]:
+    def _count_steps(states: list[dict], numbers: bool = False) -> list[float] | list[Tensor]:
         """Advance each parameter's step count; returns the new counts.
 
         Read, add, fill: a third of the time of ``add_`` on many 0-d tensors, which matters
-        to the fused path, whose whole step is one kernel call.
+        to the fused path, whose whole step is one kernel call. Under ``torch.compile`` the
+        counts stay tensors in the graph, as torch.optim keeps them (``_get_value``), unless
+        ``numbers`` (a kernel call, which runs outside the graph): a count read with ``.item()``
+        breaks the graph and comes back into the next one as a Python float, which dynamo makes
+        a dynamic input once it has changed twice, and whose arithmetic then went wrong (Adam's
+        iterates from the third step) or crashed (AdamW's decoupled decay).
         """
+        if torch.compiler.is_compiling() and not numbers:
+            for state in states:
+                state["step"].add_(1)
+            return [state["step"] for state in states]
         steps = [s["step"].item() + 1 for s in states]
         for state, t in zip(states, steps, strict=True):
             state["step"].fill_(t)

@@ -87,7 +87,10 @@ def times(t: Tensor, s: Scalar) -> Tensor:
 
 
 def value(t: Tensor) -> Scalar:
-    """A scalar state tensor as a Python number; a per-replica one ([K]) as float64 values."""
+    """A scalar state tensor as a Python number; a per-replica one ([K]) as float64 values.
+    Under ``torch.compile`` the tensor itself, kept in the graph (see ``_count_steps``)."""
+    if torch.compiler.is_compiling():
+        return t
     return t.item() if t.dim() == 0 else t.double()
 
 
@@ -254,6 +257,9 @@ class ForeachOps(Ops):
     def addcdiv_(xs, a, b, value):
         if isinstance(value, (int, float)):
             torch._foreach_addcdiv_(xs, a, b, value=value)
+        elif any(isinstance(v, Tensor) for v in value):  # counts kept in a compiled graph
+            # (fake-tensor tracing refuses a stacked scalars tensor here: scale a instead)
+            torch._foreach_addcdiv_(xs, torch._foreach_mul(a, list(value)), b)
         else:
             torch._foreach_addcdiv_(xs, a, b, list(value))
 
