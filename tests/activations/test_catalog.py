@@ -117,6 +117,25 @@ def test_derivative_matches_autograd_and_finite_differences(name, params):
     torch.testing.assert_close(ours, fd, rtol=1e-5, atol=1e-6)
 
 
+KINKED = [(n, p) for n, p in VARIANTS if A.spec(n, **p).kink_points()]
+
+
+@pytest.mark.parametrize(
+    ("name", "params"), KINKED, ids=[A.spec(n, **p).describe() for n, p in KINKED]
+)
+def test_derivative_at_kinks_follows_the_module(name, params):
+    """At a kink f' does not exist; the hand derivative picks the value the module's autograd
+    gives there (torch's kernels' convention), so both backward paths agree everywhere."""
+    s = A.spec(name, **params)
+    x = torch.tensor(s.kink_points(), dtype=torch.float64)
+    xs = x.clone().requires_grad_()
+    out = s.module().double().eval()(xs)
+    auto = torch.autograd.grad(out.sum(), xs)[0] if out.requires_grad else torch.zeros_like(x)
+    torch.testing.assert_close(
+        s.derivative(x), auto, rtol=1e-7, atol=1e-12, msg=lambda m: f"{m}\nat {x.tolist()}"
+    )
+
+
 @pytest.mark.parametrize(("name", "params"), VARIANTS, ids=IDS)
 def test_derivative_is_finite_at_extremes(name, params):
     s = A.spec(name, **params)

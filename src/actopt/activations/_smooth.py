@@ -133,14 +133,15 @@ register(
         summary="x · hard_sigmoid(x): a piecewise-polynomial Swish for mobile networks.",
         reference="Howard et al. 2019 (MobileNetV3)",
         fn=lambda x: x * (x + 3).clamp(0, 6) / 6,
-        grad=lambda x: torch.where(x < -3, 0.0, torch.where(x > 3, 1.0, (2 * x + 3) / 6)).to(
+        # at the kinks x = ±3, torch's convention (F.hardswish's backward): the outer piece
+        grad=lambda x: torch.where(x <= -3, 0.0, torch.where(x >= 3, 1.0, (2 * x + 3) / 6)).to(
             x.dtype
         ),
         latex=r"f(x) = x\,\frac{\min(\max(x + 3, 0), 6)}{6}",
-        latex_grad=r"f'(x) = \begin{cases} 0 & x < -3 \\ (2x + 3)/6 & |x| \le 3 \\ 1 & x > 3"
+        latex_grad=r"f'(x) = \begin{cases} 0 & x \le -3 \\ (2x + 3)/6 & |x| < 3 \\ 1 & x \ge 3"
         r"\end{cases}",
         text="x * clamp(x + 3, 0, 6) / 6",
-        text_grad="0 if x < -3, (2x + 3)/6 if |x| <= 3, 1 if x > 3",
+        text_grad="0 if x <= -3, (2x + 3)/6 if |x| < 3, 1 if x >= 3",
         properties=Properties(output_range="[-0.375, ∞)", monotonic=False, smooth=False,
                               zero_centered=False, bounded_above=False, bounded_below=True,
                               saturates="left"),
