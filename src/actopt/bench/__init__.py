@@ -51,7 +51,7 @@ _LAZY = {
         ("BenchError", "BenchInterrupted", "Summary", "run_grid", "run_specs"), "_runner"
     ),
     "compare_activations": "_compare",
-    "start_pool_server": "_worker",
+    **dict.fromkeys(("pool_context", "start_pool_server"), "_worker"),
 }
 
 __all__ = [
@@ -75,6 +75,7 @@ __all__ = [
     "load",
     "load_grid",
     "parse_opt_label",
+    "pool_context",
     "read_grid",
     "run_grid",
     "run_specs",
