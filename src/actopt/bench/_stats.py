@@ -32,7 +32,8 @@ from scipy import special
 from ._store import Store
 
 __all__ = ["ALPHA", "NOT_RUN", "VERDICTS", "config_label", "holm", "leaderboard", "load",
-           "seed_test", "t_interval", "to_frame", "unique_labels", "verdict"]  # fmt: skip
+           "seed_test", "spec_labels", "t_interval", "to_frame", "unique_labels",
+           "verdict"]  # fmt: skip
 
 ALPHA = 0.05  # family-wise significance level for "better" / "worse" (after Holm)
 # every verdict a leaderboard row can carry
@@ -209,7 +210,7 @@ def unique_labels(df: pd.DataFrame) -> pd.Series:
     (runs of two grids) get the spec fields they differ in, ``relu/adam [epochs=1]``."""
     labels = df["config"].copy()
     skip = {"run_id", "role", "status", "seed", "config", "config_id", "finished", "host",
-            "error", "history", "diagnostics", "in_grid", *_METRICS, "epochs_to_target",
+            "error", "history", "diagnostics", "in_grid", "label", *_METRICS, "epochs_to_target",
             "time_to_target_s"}  # fmt: skip
     for _, g in df.groupby(["data", "model", "config"], sort=False):
         if g["config_id"].nunique() < 2:
@@ -222,16 +223,42 @@ def unique_labels(df: pd.DataFrame) -> pd.Series:
     return labels
 
 
+def spec_labels(specs: Sequence[Any]) -> list[str]:
+    """Each config's label as the leaderboard prints it (``unique_labels``) for configs not run
+    yet: ``relu/adam [lr=0.01]`` where the grid holds relu/adam at two lrs, else ``relu/adam``.
+    ``specs`` are ``RunSpec``\\ s (anything with ``to_dict()``, ``run_id`` and ``opt_label``)."""
+    empty = dict.fromkeys(("final", "history", "diagnostics", "error", "host", "finished"))
+    rows = [{**empty, "run_id": s.run_id, "role": "run", "status": NOT_RUN, "spec": s.to_dict(),
+             "opt_label": s.opt_label} for s in specs]  # fmt: skip
+    return list(unique_labels(to_frame(rows))) if rows else []
+
+
+def _baseline_label(runs: pd.DataFrame, baseline: str) -> tuple[str | None, list[str]]:
+    """The config of one (dataset, model) that ``baseline`` names, and the labels it could mean
+    when it names several: a label as the leaderboard prints it (``relu/adam [lr=0.01]``), or a
+    grid's label (``relu/adam``) that only one config of the section carries. A baseline whose
+    bracket no longer matches (an lr tuned since) is read by its grid label. ``runs``: the
+    section's runs, ``config`` made unique and ``label`` the grid's label."""
+    if (runs["config"] == baseline).any():
+        return baseline, []
+    stem = baseline.split(" [", 1)[0]
+    meant = list(dict.fromkeys(runs.loc[runs["label"] == stem, "config"]))
+    return (meant[0], []) if len(meant) == 1 else (None, meant)
+
+
 def leaderboard(df: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
     """Per (dataset, model, config) over seeds: the lr used, mean/std/95% CI of test accuracy
     and the other metrics, a rank, and with ``baseline`` a verdict against it: the test, its raw
     p-value and the Holm-adjusted one (adjusted over the configs compared per dataset/model).
+    ``baseline`` is a label as the leaderboard prints it, or a grid's label (``relu/adam``) where
+    it names one config; ``is_baseline`` marks the config compared against, and where the label
+    names several, ``baseline_could_be`` lists them and nothing is compared.
     Rows with status ``not run`` (a grid's runs a stopped bench never started) or
     ``interrupted`` (stopped in flight) count in ``seeds`` and ``not_run`` only: a config none of
     whose runs finished is "not run yet", not failed, and keeps its row."""
     if df.empty:
         return pd.DataFrame()
-    df = df.assign(config=unique_labels(df))
+    df = df.assign(label=df["config"], config=unique_labels(df))
     rows = []
     for (data, model, _), g in df.groupby(["data", "model", "config_id"], sort=False):
         ok = g[g["status"] == "ok"]
@@ -259,6 +286,7 @@ def leaderboard(df: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
                                                                      method="min")  # fmt: skip
     board["vs_baseline"], board["test"] = "", ""
     board["p_value"] = board["p_holm"] = board["delta"] = math.nan
+    board["is_baseline"], board["baseline_could_be"] = False, ""
     board.loc[board["ok"] == 0, "vs_baseline"] = "no ok runs"
     board.loc[board["not_run"] == board["seeds"], "vs_baseline"] = "not run yet"
     if baseline is not None:
@@ -270,10 +298,14 @@ def leaderboard(df: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
 def _compare_part(df: pd.DataFrame, board: pd.DataFrame, part: pd.DataFrame, data: str,
                   model: str, baseline: str) -> None:  # fmt: skip
     """Fill one (dataset, model)'s verdicts against ``baseline`` (in place)."""
-    here = df[(df["data"] == data) & (df["model"] == model) & (df["status"] == "ok")]
-    base = here[here["config"] == baseline]
-    if not (part["config"] == baseline).any():
+    section = df[(df["data"] == data) & (df["model"] == model)]
+    baseline, meant = _baseline_label(section, baseline)
+    board.loc[part.index, "baseline_could_be"] = ", ".join(meant)
+    if baseline is None:
         return
+    here = section[section["status"] == "ok"]
+    base = here[here["config"] == baseline]
+    board.loc[part.index, "is_baseline"] = part["config"] == baseline
     for i in part.index:
         cfg = board.at[i, "config"]
         if cfg == baseline:

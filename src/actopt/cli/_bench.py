@@ -137,7 +137,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--tune", action="store_true",
       help="first pick each (act, opt) lr on the validation split (5-point grid)")  # fmt: skip
     a("--target-acc", type=float, help="accuracy for the convergence-speed columns")
-    a("--baseline", help="config to compare against, e.g. relu/adam")
+    a("--baseline",
+      help="config to compare against, as the leaderboard labels it: relu/adam, or "
+      "'relu/adam [lr=0.01]' where the grid holds adam at two lrs (default: relu with the "
+      "first optimizer entry)")  # fmt: skip
     a("--out", default="bench-out", type=output_dir, help="results folder (default bench-out)")
     a("--workers", type=positive_int, help="parallel runs (default: one per core)")
     a("--allow-large", action="store_true",

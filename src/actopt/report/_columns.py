@@ -90,7 +90,16 @@ def caption(board: pd.DataFrame, baseline: str | None) -> str:
     parts = []
     sections = board.groupby(["data", "model"])
     m = int(sections["p_value"].count().max())
-    if baseline and not m and sections["config"].nunique().max() < 2:
+    meant = board.get("baseline_could_be", pd.Series("", board.index))
+    found = board.get("is_baseline", pd.Series(True, board.index))
+    if baseline and "is_baseline" in board and found.any():  # as the leaderboard labels it
+        baseline = str(board.loc[found, "config"].iloc[0])
+    if baseline and meant.ne("").any():
+        parts.append(f"vs baseline {baseline}: could mean {meant[meant.ne('')].iloc[0]}; "
+                     "nothing compared (name one with --baseline)")  # fmt: skip
+    elif baseline and not found.any():
+        parts.append(f"vs baseline {baseline}: not a config of this table; nothing compared")
+    elif baseline and not m and sections["config"].nunique().max() < 2:
         parts.append(f"vs baseline {baseline}: no other config to compare with")
     elif baseline and not m:
         parts.append(f"vs baseline {baseline}: no test possible (fewer than two ok seeds)")
