@@ -46,8 +46,8 @@ _METRICS = (
     "samples_per_s", "wall_s", "dead_fraction", "saturated_fraction", "parameters",
 )  # fmt: skip
 _BASE_COLUMNS = ("run_id", "role", "status", "data", "model", "act", "opt", "lr", "seed",
-                 "opt_label", "config", "config_id", *_METRICS, "epochs_to_target",
-                 "time_to_target_s", "error", "host", "finished", "history",
+                 "opt_label", "config", "config_id", *_METRICS, "target_acc",
+                 "epochs_to_target", "time_to_target_s", "error", "host", "finished", "history",
                  "diagnostics")  # fmt: skip
 
 
@@ -84,8 +84,9 @@ def _to_target(history: list[dict], target: float | None) -> tuple[float, float]
 
 
 def to_frame(rows: list[dict[str, Any]], target_acc: float | None = None) -> pd.DataFrame:
-    """One row per run: every spec field, every final metric, ``config`` (its label) and
-    ``config_id`` (its full spec less the seed)."""
+    """One row per run: every spec field, every final metric, ``config`` (its label),
+    ``config_id`` (its full spec less the seed), ``target_acc`` (NaN: none) and the first epoch
+    and second whose test accuracy reached it (NaN: never reached)."""
     records = []
     for row in rows:
         spec, final = row["spec"], row["final"] or {}
@@ -100,6 +101,7 @@ def to_frame(rows: list[dict[str, Any]], target_acc: float | None = None) -> pd.
         for m in _METRICS:
             v = final.get(m)
             rec[m] = float(v) if isinstance(v, (int, float)) else math.nan
+        rec["target_acc"] = math.nan if target_acc is None else float(target_acc)
         rec["epochs_to_target"], rec["time_to_target_s"] = _to_target(row["history"] or [],
                                                                       target_acc)  # fmt: skip
         rec["error"] = row["error"]
@@ -210,7 +212,8 @@ def unique_labels(df: pd.DataFrame) -> pd.Series:
     (runs of two grids) get the spec fields they differ in, ``relu/adam [epochs=1]``."""
     labels = df["config"].copy()
     skip = {"run_id", "role", "status", "seed", "config", "config_id", "finished", "host",
-            "error", "history", "diagnostics", "in_grid", "label", *_METRICS, "epochs_to_target",
+            "error", "history", "diagnostics", "in_grid", "label", *_METRICS, "target_acc",
+            "epochs_to_target",
             "time_to_target_s"}  # fmt: skip
     for _, g in df.groupby(["data", "model", "config"], sort=False):
         if g["config_id"].nunique() < 2:
@@ -255,7 +258,9 @@ def leaderboard(df: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
     names several, ``baseline_could_be`` lists them and nothing is compared.
     Rows with status ``not run`` (a grid's runs a stopped bench never started) or
     ``interrupted`` (stopped in flight) count in ``seeds`` and ``not_run`` only: a config none of
-    whose runs finished is "not run yet", not failed, and keeps its row."""
+    whose runs finished is "not run yet", not failed, and keeps its row. ``epochs_to_target``
+    and ``time_to_target_s`` are means over the ok seeds that reached ``target_acc``;
+    ``reached_target`` says how many did."""
     if df.empty:
         return pd.DataFrame()
     df = df.assign(label=df["config"], config=unique_labels(df))
@@ -275,7 +280,8 @@ def leaderboard(df: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
             "test_acc": float(acc.mean()) if len(acc) else math.nan,
             "test_acc_std": float(acc.std(ddof=1)) if len(acc) > 1 else math.nan,
             "ci_low": lo, "ci_high": hi, "ci_clipped": clipped,
-            "test_loss": mean("test_loss"), "epochs_to_target": mean("epochs_to_target"),
+            "test_loss": mean("test_loss"), "target_acc": float(g["target_acc"].iloc[0]),
+            "epochs_to_target": mean("epochs_to_target"),
             "reached_target": int(ok["epochs_to_target"].notna().sum()),
             "time_to_target_s": mean("time_to_target_s"), "gen_gap": mean("gen_gap"),
             "dead_fraction": mean("dead_fraction"), "wall_s": float(g["wall_s"].mean()),

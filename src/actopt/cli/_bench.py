@@ -136,7 +136,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--batch-size", help="k, 1 or full")
     a("--tune", action="store_true",
       help="first pick each (act, opt) lr on the validation split (5-point grid)")  # fmt: skip
-    a("--target-acc", type=float, help="accuracy for the convergence-speed columns")
+    a("--target-acc", type=float,
+      help="test accuracy (a fraction, default 0.5) for ep→target: the first epoch a seed's "
+      "test accuracy reaches it, averaged over the seeds that do; '8.0 (2/3)' where 2 of 3 ok "
+      "seeds did, '— (0/3)' where none did")  # fmt: skip
     a("--baseline",
       help="config to compare against, as the leaderboard labels it: relu/adam, or "
       "'relu/adam [lr=0.01]' where the grid holds adam at two lrs (default: relu with the "

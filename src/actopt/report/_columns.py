@@ -14,7 +14,8 @@ import pandas as pd
 from .._numbers import counted
 from ..bench import ALPHA
 
-__all__ = ["LEADERBOARD", "Column", "caption", "fmt_ci", "fmt_num", "fmt_pct", "verdict_class"]
+__all__ = ["LEADERBOARD", "Column", "caption", "fmt_ci", "fmt_num", "fmt_pct", "fmt_to_target",
+           "verdict_class"]  # fmt: skip
 
 
 def _missing(v: Any) -> bool:
@@ -34,6 +35,15 @@ def fmt_ci(r: Mapping[str, Any]) -> str:
     if _missing(r["ci_low"]):
         return "n/a (1 seed)" if r["ok"] == 1 else "—"
     return f"{fmt_pct(r['ci_low'])}–{fmt_pct(r['ci_high'])}{'*' if r['ci_clipped'] else ''}"
+
+
+def fmt_to_target(r: Mapping[str, Any]) -> str:
+    """Epochs to the target accuracy, the mean over the seeds that reached it, and how many did
+    where not every ok seed did: ``8.0 (2/3)``, ``— (0/3)``; ``—`` with no target set."""
+    shown = fmt_num(r["epochs_to_target"], ".1f")
+    if _missing(r.get("target_acc")) or not r["ok"] or r["reached_target"] == r["ok"]:
+        return shown
+    return f"{shown} ({int(r['reached_target'])}/{int(r['ok'])})"
 
 
 def _p(r: Mapping[str, Any]) -> str:
@@ -75,8 +85,8 @@ LEADERBOARD: tuple[Column, ...] = (
     Column("vs baseline", lambda r: str(r["vs_baseline"]), align="left", verdict=True,
            key="vs_baseline"),
     Column("p / Holm", lambda r: _p(r), key="p_holm", fields=("p_value", "p_holm")),
-    Column("ep→target", lambda r: fmt_num(r["epochs_to_target"], ".1f"),
-           key="epochs_to_target"),
+    Column("ep→target", fmt_to_target, key="epochs_to_target",
+           fields=("epochs_to_target", "reached_target")),
     Column("gen gap", lambda r: fmt_pct(r["gen_gap"]), key="gen_gap"),  # train − test acc
     Column("dead", lambda r: fmt_pct(r["dead_fraction"]), key="dead_fraction"),
     Column("ok/runs", lambda r: f"{r['ok']}/{r['seeds']}", key="ok", fields=("ok", "seeds")),
