@@ -27,7 +27,7 @@ _STYLE = {"better": "green", "worse": "red", "tie": "dim", "baseline": "bold", "
 _CONFIG_FLOOR = 12  # the narrowest a folding column (config) takes before a layout is refused
 # in a terminal too narrow for every column, the secondary numbers go to a second table
 _DETAILS = ("lr", "ep→target", "gen gap", "dead")
-_COMPARE_DETAILS = ("seeds", "test", "p", "p (Holm)")
+_COMPARE_DETAILS = ("ok/runs", "test", "p", "p (Holm)")
 
 
 def _least(column, cells: list[str], wrap_title: bool) -> int:
