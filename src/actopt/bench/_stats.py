@@ -23,7 +23,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,8 +31,11 @@ from scipy import special
 
 from ._store import Store
 
+if TYPE_CHECKING:
+    from ..train import RunSpec
+
 __all__ = ["ALPHA", "NOT_RUN", "VERDICTS", "config_label", "holm", "leaderboard", "load",
-           "seed_test", "spec_labels", "t_interval", "to_frame", "unique_labels",
+           "run_spec", "seed_test", "spec_labels", "t_interval", "to_frame", "unique_labels",
            "verdict"]  # fmt: skip
 
 ALPHA = 0.05  # family-wise significance level for "better" / "worse" (after Holm)
@@ -48,7 +51,7 @@ _METRICS = (
 _BASE_COLUMNS = ("run_id", "role", "status", "data", "model", "act", "opt", "lr", "seed",
                  "opt_label", "config", "config_id", *_METRICS, "target_acc",
                  "epochs_to_target", "time_to_target_s", "error", "host", "finished", "history",
-                 "diagnostics")  # fmt: skip
+                 "diagnostics", "diag_records", "spec")  # fmt: skip
 
 
 def _opt_label(row: dict) -> str:
@@ -107,14 +110,33 @@ def to_frame(rows: list[dict[str, Any]], target_acc: float | None = None) -> pd.
         rec["error"] = row["error"]
         rec["host"], rec["finished"] = row["host"], row["finished"]
         rec["history"] = row["history"] or []
-        rec["diagnostics"] = row["diagnostics"] or []
+        # the measured records; ``diagnostics`` keeps them too, as older scripts read them, so the
+        # spec's flag of that name is in ``spec`` (``run_spec`` rebuilds the RunSpec from it)
+        rec["diag_records"] = rec["diagnostics"] = row["diagnostics"] or []
+        rec["spec"] = spec
         records.append(rec)
     return pd.DataFrame.from_records(records, columns=None if records else list(_BASE_COLUMNS))
+
+
+def run_spec(row: Any) -> RunSpec:
+    """The ``RunSpec`` a row of ``load``/``to_frame`` was trained from (its ``run_id`` again),
+    from the row's ``spec`` column: the spec as stored, every field as given.
+
+    >>> specs = [run_spec(row) for _, row in load("bench-out").iterrows()]   # doctest: +SKIP
+    """
+    from ..train import RunSpec
+
+    return RunSpec.from_dict(row["spec"])
 
 
 def load(out: str | Path, role: str | None = "run") -> pd.DataFrame:
     """All runs in ``out``'s store as one DataFrame: a column per spec field and final metric,
     and ``in_grid``: whether the run belongs to the grid last asked for in ``out``.
+
+    ``history`` and ``diag_records`` hold each run's per-epoch records (metrics, and the
+    diagnostics measured: dead units, gradient norms…); ``diagnostics`` holds those records too,
+    for scripts written before ``diag_records``, so the spec's flag of that name is not a column:
+    ``spec`` holds the whole spec as stored, and ``run_spec(row)`` rebuilds each row's RunSpec.
 
     ``role="tune"`` gives the learning-rate search runs, ``None`` every run. The store is
     opened read-only; a missing one raises ``FileNotFoundError``.
@@ -212,9 +234,8 @@ def unique_labels(df: pd.DataFrame) -> pd.Series:
     (runs of two grids) get the spec fields they differ in, ``relu/adam [epochs=1]``."""
     labels = df["config"].copy()
     skip = {"run_id", "role", "status", "seed", "config", "config_id", "finished", "host",
-            "error", "history", "diagnostics", "in_grid", "label", *_METRICS, "target_acc",
-            "epochs_to_target",
-            "time_to_target_s"}  # fmt: skip
+            "error", "history", "diagnostics", "diag_records", "spec", "in_grid", "label",
+            *_METRICS, "target_acc", "epochs_to_target", "time_to_target_s"}  # fmt: skip
     for _, g in df.groupby(["data", "model", "config"], sort=False):
         if g["config_id"].nunique() < 2:
             continue

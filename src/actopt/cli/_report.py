@@ -164,7 +164,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         _parquet_engine()
     folder(args.out)
     try:
-        df = load(args.out, role=None).drop(columns=["history", "diagnostics"])
+        df = load(args.out, role=None).drop(
+            columns=["history", "diagnostics", "diag_records", "spec"]
+        )
         if df.empty:
             raise StoreError(f"{args.out}/actopt.db: no finished runs yet")
         if args.tensorboard:
