@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
-
-import pytest
+import subprocess
+import sys
 
 from actopt._processes import children_ignore_ctrl_c
 
@@ -29,9 +28,18 @@ def test_a_process_started_inside_ignores_ctrl_c_from_its_start():
 
 
 def test_a_ctrl_c_inside_is_delivered_after():
-    with pytest.raises(KeyboardInterrupt):
-        with children_ignore_ctrl_c():
-            os.kill(os.getpid(), signal.SIGINT)
-            reached = True  # not raised here: held while processes start
-        raise AssertionError("the held Ctrl-C was lost")
-    assert reached
+    """In a process of one thread, as the CLI is when its workers start (with other threads, the
+    kernel may hand the signal to one that does not block it, while it is ignored: lost)."""
+    code = (
+        "import os, signal\n"
+        "from actopt._processes import children_ignore_ctrl_c\n"
+        "try:\n"
+        "    with children_ignore_ctrl_c():\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        print('not raised inside', flush=True)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('raised after')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert done.stdout == "not raised inside\nraised after\n", done.stderr

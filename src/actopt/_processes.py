@@ -4,7 +4,9 @@ The driver decides what Ctrl-C means (store what finished, mark the rest, one li
 ignores it only once its own start-up code has run prints a traceback when the Ctrl-C of a whole
 terminal lands while it still imports torch. Started inside ``children_ignore_ctrl_c``, it
 inherits "ignore" (the disposition survives fork and exec), while a Ctrl-C to the driver
-meanwhile waits, blocked, and is delivered when the block ends. On Ctrl-C the driver stops
+meanwhile waits, blocked, and is delivered when the block ends. (Blocked in the main thread
+only: where other threads run, the kernel may hand it to one of them while it is ignored, and
+that Ctrl-C of those few milliseconds is lost.) On Ctrl-C the driver stops
 its pool with ``kill_pool``: the workers would otherwise finish their tasks first (a minute of a
 claim's measurement) before the process could exit.
 """

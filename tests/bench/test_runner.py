@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from bench_helpers import bench_cmd, start
 
-from actopt.bench import Store, grid_from_dict, load, run_grid
+from actopt.bench import BenchInterrupted, Store, grid_from_dict, load, run_grid
 from actopt.cli import main
 
 pytestmark = pytest.mark.slow
@@ -214,3 +214,17 @@ def test_run_specs_trains_any_list_once_and_keeps_its_role(tmp_path):
     assert all(r["status"] == "ok" for r in rows)
     again = run_specs(specs, tmp_path, role="probe", workers=1)
     assert (again.trained, again.skipped) == (0, 4)  # cached: nothing trains twice
+
+
+def test_a_ctrl_c_with_no_run_in_flight_still_stops(tmp_path):
+    """Every run already stored, so none is in flight when Ctrl-C comes: the flag the first
+    Ctrl-C sets was never acted on, and the claims went on to take their measurements."""
+    grid = grid_from_dict({"data": ["moons"], "act": ["tanh"], "seeds": 1, "epochs": 1,
+                           "width": 8})  # fmt: skip
+    run_grid(grid, str(tmp_path), workers=1)
+
+    def ctrl_c(n: int) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(BenchInterrupted, match="no run was in flight"):
+        run_grid(grid, str(tmp_path), workers=1, on_start=ctrl_c)

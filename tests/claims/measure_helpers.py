@@ -21,11 +21,12 @@ def broken(ctx, x: float) -> float:
     raise ValueError(f"cannot measure {x}")
 
 
-def busy(ctx, pid_file: str) -> None:
-    """Writes its worker's pid, then works far longer than any test waits."""
+def busy(ctx, pid_file: str, seconds: float = 600) -> None:
+    """Writes its worker's pid, works ``seconds`` (longer than a test waits), then says it ended."""
     with open(pid_file, "w") as f:
         f.write(str(os.getpid()))
-    time.sleep(600)
+    time.sleep(seconds)
+    Path(pid_file + ".ended").touch()
 
 
 def after(ctx, pid_file: str) -> int:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import measure_helpers as H
 import pytest
 
-from actopt.claims import Context, MeasurementStore
+from actopt.claims import Context, MeasurementStore, _measure
 from actopt.claims._claim import measure
 from actopt.claims._measure import measure_all
 
@@ -65,3 +68,24 @@ def test_ctrl_c_stops_the_measurements_in_flight(tmp_path):
         os.kill(worker, 0)  # gone, and reaped
     with MeasurementStore(tmp_path) as store:
         assert set(store.get([m.key for m in ms])) == {ms[1].key}  # what finished is kept
+
+
+def test_ctrl_c_while_the_tasks_are_sent_stops_the_workers_too(tmp_path, monkeypatch):
+    """A Ctrl-C that lands while the tasks are being sent (a held one comes out there, as the
+    workers start) left the pool to finish every task first: 80 measurements, ~50 s."""
+    pid_file = tmp_path / "busy.pid"
+
+    class CtrlCOnTheSecondTask(ProcessPoolExecutor):
+        def submit(self, *args, **kwargs):
+            if getattr(self, "sent", False):
+                while not pid_file.exists() or not pid_file.read_text():
+                    time.sleep(0.05)  # the first task runs
+                raise KeyboardInterrupt
+            self.sent = True
+            return super().submit(*args, **kwargs)
+
+    monkeypatch.setattr(_measure, "ProcessPoolExecutor", CtrlCOnTheSecondTask)
+    ms = [measure(H.busy, pid_file=str(pid_file), seconds=10), measure(H.square, x=1.0)]
+    with pytest.raises(KeyboardInterrupt):
+        measure_all(ms, tmp_path, Context(), workers=2)
+    assert not Path(f"{pid_file}.ended").exists()  # stopped, not waited for

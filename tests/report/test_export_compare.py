@@ -70,3 +70,29 @@ def test_compare_matches_configs_and_tests_the_difference(tmp_path, capsys):
     assert re.search(r"relu/adam .*80\.00% .*91\.00% .*\+11\.00 pt.*second better", text)
     assert re.search(r"tanh/adam .*│ tie\s*│", text) and not re.search(r"\bsame\b", text)
     assert "only in second" in text
+
+
+def test_compare_says_how_many_runs_each_side_has_and_why_they_are_not_ok(tmp_path, capsys):
+    """A config whose runs all diverged in the second bench read ``0/0``: its ok runs over its
+    runs, and the statuses of the rest, as ``3/3 · 0/3 (3 diverged)``."""
+    a = _store(tmp_path / "a", {"relu": [0.80, 0.81, 0.79], "tanh": [0.85, 0.86, 0.84]})
+    b = _store(tmp_path / "b", {"tanh": [0.85, 0.86, 0.845]})
+    with Store(b) as s:
+        ids = s.get_meta("run_ids")
+        for seed in range(3):
+            spec = RunSpec(data="moons", act="relu", seed=seed, width=8)
+            s.put(RunResult(spec, status="diverged", diverged_step=5))
+            ids.append(spec.run_id)
+        s.set_meta("run_ids", ids)
+    from actopt.report import COMPARISON, compare_benches
+
+    table = compare_benches(a, b).set_index("config")
+    relu = table.loc["relu/adam"]
+    assert (relu["seeds_1"], relu["runs_1"], relu["seeds_2"], relu["runs_2"]) == (3, 3, 0, 3)
+    assert relu["not_ok_2"] == "3 diverged" and relu["verdict"] == "n/a (no ok runs)"
+    cell = next(c for c in COMPARISON if c.title == "ok/runs").cell
+    assert cell(relu) == "3/3 · 0/3 (3 diverged)"
+    assert cell(table.loc["tanh/adam"]) == "3/3 · 3/3"
+    capsys.readouterr()
+    assert main(["compare", str(a), str(b)]) == 0
+    assert re.search(r"relu/adam .*3/3 · 0/3 \(3 diverged\)", capsys.readouterr().out)

@@ -26,7 +26,9 @@ _LAZY = {
             "holm",
             "leaderboard",
             "load",
+            "run_spec",
             "seed_test",
+            "spec_labels",
             "t_interval",
             "to_frame",
             "unique_labels",
@@ -51,7 +53,7 @@ _LAZY = {
         ("BenchError", "BenchInterrupted", "Summary", "run_grid", "run_specs"), "_runner"
     ),
     "compare_activations": "_compare",
-    "start_pool_server": "_worker",
+    **dict.fromkeys(("pool_context", "start_pool_server"), "_worker"),
 }
 
 __all__ = [
@@ -75,10 +77,13 @@ __all__ = [
     "load",
     "load_grid",
     "parse_opt_label",
+    "pool_context",
     "read_grid",
     "run_grid",
+    "run_spec",
     "run_specs",
     "seed_test",
+    "spec_labels",
     "start_pool_server",
     "t_interval",
     "to_frame",

@@ -7,8 +7,9 @@ validated before anything trains, so a typo fails in milliseconds.
 
 One set of defaults, for flags, files and Python alike (``DEFAULT_GRID``, the main job): each key
 nobody gave takes its value there, and a run field given nowhere takes ``RunSpec``'s. The
-baseline, unless given, is relu with the first optimizer when relu is in the grid, else the
-first configuration.
+baseline, unless given, is relu with the first optimizer entry when relu is in the grid, else
+the first configuration; it is named as the leaderboard labels it (``relu/adam [lr=0.01]`` where
+the grid holds adam at two lrs), and ``relu/adam`` is refused there as ambiguous.
 
 One meaning of ``lr``: an ``[[opt]]`` entry's ``lr`` is that optimizer's; a top-level ``lr``
 (the TOML key, or ``--lr``) is one lr for every optimizer of the grid, replacing the entries'
@@ -364,12 +365,24 @@ def _opt_spelling(fields: dict[str, Any]) -> str:
 
 
 def _baseline(given: Any, configs: tuple[RunSpec, ...], spelt: dict[str, str]) -> str:
-    """The baseline's canonical label: given as a config's label or as the grid spells it."""
-    labels = list(dict.fromkeys(c.label for c in configs))
+    """The baseline as the leaderboard labels it (``relu/adam [lr=0.01]`` where the grid holds
+    relu/adam at two lrs): given by that label, or by a config's label or the grid's spelling
+    of it where that names one config; by default relu with the first optimizer entry."""
+    from ._stats import spec_labels
+
+    shown_as = dict(zip(configs, spec_labels(configs), strict=True))
+    labels = list(dict.fromkeys(shown_as.values()))
     if given is None:
-        return next((label for label in labels if label.startswith("relu/")), labels[0])
-    label = str(given) if str(given) in labels else spelt.get(str(given))
-    if label is None:
+        first = next((c for c in configs if c.label.startswith("relu/")), configs[0])
+        return shown_as[first]
+    if str(given) in labels:
+        return str(given)
+    stem = spelt.get(str(given), str(given))
+    meant = list(dict.fromkeys(shown_as[c] for c in configs if c.label == stem))
+    if len(meant) > 1:
+        raise ValueError(f"baseline: {given!r} could mean {', '.join(meant)}: name one "
+                         "as the leaderboard prints it")  # fmt: skip
+    if not meant:
         raise ValueError(f"baseline: {given!r} is not a config of this grid; choose from "
                          f"{', '.join(labels)}")  # fmt: skip
-    return label
+    return meant[0]

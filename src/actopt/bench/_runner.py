@@ -71,7 +71,7 @@ def _preflight(specs: Sequence[RunSpec], data_dir: str | None, download: bool) -
 
 class _Interrupts:
     """First Ctrl-C (or SIGTERM, how a job scheduler stops a job) sets a flag; the second exits
-    at once."""
+    at once. A flag no run loop acted on (nothing was in flight) is raised as the block ends."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -90,10 +90,13 @@ class _Interrupts:
             os._exit(130)
         self.hit = True
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, kind: Any, *_: Any) -> None:
         if threading.current_thread() is threading.main_thread():
             for sig, handler in self.previous.items():
                 signal.signal(sig, handler)
+        if self.hit and kind is None:  # came with nothing in flight: still a stop (the claims
+            # went on to their measurements, and the Ctrl-C was never heard)
+            raise BenchInterrupted("interrupted: no run was in flight")
 
 
 @dataclass

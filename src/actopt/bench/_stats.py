@@ -23,7 +23,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,8 +31,12 @@ from scipy import special
 
 from ._store import Store
 
+if TYPE_CHECKING:
+    from ..train import RunSpec
+
 __all__ = ["ALPHA", "NOT_RUN", "VERDICTS", "config_label", "holm", "leaderboard", "load",
-           "seed_test", "t_interval", "to_frame", "unique_labels", "verdict"]  # fmt: skip
+           "run_spec", "seed_test", "spec_labels", "t_interval", "to_frame", "unique_labels",
+           "verdict"]  # fmt: skip
 
 ALPHA = 0.05  # family-wise significance level for "better" / "worse" (after Holm)
 # every verdict a leaderboard row can carry
@@ -45,9 +49,9 @@ _METRICS = (
     "samples_per_s", "wall_s", "dead_fraction", "saturated_fraction", "parameters",
 )  # fmt: skip
 _BASE_COLUMNS = ("run_id", "role", "status", "data", "model", "act", "opt", "lr", "seed",
-                 "opt_label", "config", "config_id", *_METRICS, "epochs_to_target",
-                 "time_to_target_s", "error", "host", "finished", "history",
-                 "diagnostics")  # fmt: skip
+                 "opt_label", "config", "config_id", *_METRICS, "target_acc",
+                 "epochs_to_target", "time_to_target_s", "error", "host", "finished", "history",
+                 "diagnostics", "diag_records", "spec")  # fmt: skip
 
 
 def _opt_label(row: dict) -> str:
@@ -83,8 +87,9 @@ def _to_target(history: list[dict], target: float | None) -> tuple[float, float]
 
 
 def to_frame(rows: list[dict[str, Any]], target_acc: float | None = None) -> pd.DataFrame:
-    """One row per run: every spec field, every final metric, ``config`` (its label) and
-    ``config_id`` (its full spec less the seed)."""
+    """One row per run: every spec field, every final metric, ``config`` (its label),
+    ``config_id`` (its full spec less the seed), ``target_acc`` (NaN: none) and the first epoch
+    and second whose test accuracy reached it (NaN: never reached)."""
     records = []
     for row in rows:
         spec, final = row["spec"], row["final"] or {}
@@ -99,19 +104,39 @@ def to_frame(rows: list[dict[str, Any]], target_acc: float | None = None) -> pd.
         for m in _METRICS:
             v = final.get(m)
             rec[m] = float(v) if isinstance(v, (int, float)) else math.nan
+        rec["target_acc"] = math.nan if target_acc is None else float(target_acc)
         rec["epochs_to_target"], rec["time_to_target_s"] = _to_target(row["history"] or [],
                                                                       target_acc)  # fmt: skip
         rec["error"] = row["error"]
         rec["host"], rec["finished"] = row["host"], row["finished"]
         rec["history"] = row["history"] or []
-        rec["diagnostics"] = row["diagnostics"] or []
+        # the measured records; ``diagnostics`` keeps them too, as older scripts read them, so the
+        # spec's flag of that name is in ``spec`` (``run_spec`` rebuilds the RunSpec from it)
+        rec["diag_records"] = rec["diagnostics"] = row["diagnostics"] or []
+        rec["spec"] = spec
         records.append(rec)
     return pd.DataFrame.from_records(records, columns=None if records else list(_BASE_COLUMNS))
+
+
+def run_spec(row: Any) -> RunSpec:
+    """The ``RunSpec`` a row of ``load``/``to_frame`` was trained from (its ``run_id`` again),
+    from the row's ``spec`` column: the spec as stored, every field as given.
+
+    >>> specs = [run_spec(row) for _, row in load("bench-out").iterrows()]   # doctest: +SKIP
+    """
+    from ..train import RunSpec
+
+    return RunSpec.from_dict(row["spec"])
 
 
 def load(out: str | Path, role: str | None = "run") -> pd.DataFrame:
     """All runs in ``out``'s store as one DataFrame: a column per spec field and final metric,
     and ``in_grid``: whether the run belongs to the grid last asked for in ``out``.
+
+    ``history`` and ``diag_records`` hold each run's per-epoch records (metrics, and the
+    diagnostics measured: dead units, gradient norms…); ``diagnostics`` holds those records too,
+    for scripts written before ``diag_records``, so the spec's flag of that name is not a column:
+    ``spec`` holds the whole spec as stored, and ``run_spec(row)`` rebuilds each row's RunSpec.
 
     ``role="tune"`` gives the learning-rate search runs, ``None`` every run. The store is
     opened read-only; a missing one raises ``FileNotFoundError``.
@@ -209,8 +234,8 @@ def unique_labels(df: pd.DataFrame) -> pd.Series:
     (runs of two grids) get the spec fields they differ in, ``relu/adam [epochs=1]``."""
     labels = df["config"].copy()
     skip = {"run_id", "role", "status", "seed", "config", "config_id", "finished", "host",
-            "error", "history", "diagnostics", "in_grid", *_METRICS, "epochs_to_target",
-            "time_to_target_s"}  # fmt: skip
+            "error", "history", "diagnostics", "diag_records", "spec", "in_grid", "label",
+            *_METRICS, "target_acc", "epochs_to_target", "time_to_target_s"}  # fmt: skip
     for _, g in df.groupby(["data", "model", "config"], sort=False):
         if g["config_id"].nunique() < 2:
             continue
@@ -222,16 +247,44 @@ def unique_labels(df: pd.DataFrame) -> pd.Series:
     return labels
 
 
+def spec_labels(specs: Sequence[Any]) -> list[str]:
+    """Each config's label as the leaderboard prints it (``unique_labels``) for configs not run
+    yet: ``relu/adam [lr=0.01]`` where the grid holds relu/adam at two lrs, else ``relu/adam``.
+    ``specs`` are ``RunSpec``\\ s (anything with ``to_dict()``, ``run_id`` and ``opt_label``)."""
+    empty = dict.fromkeys(("final", "history", "diagnostics", "error", "host", "finished"))
+    rows = [{**empty, "run_id": s.run_id, "role": "run", "status": NOT_RUN, "spec": s.to_dict(),
+             "opt_label": s.opt_label} for s in specs]  # fmt: skip
+    return list(unique_labels(to_frame(rows))) if rows else []
+
+
+def _baseline_label(runs: pd.DataFrame, baseline: str) -> tuple[str | None, list[str]]:
+    """The config of one (dataset, model) that ``baseline`` names, and the labels it could mean
+    when it names several: a label as the leaderboard prints it (``relu/adam [lr=0.01]``), or a
+    grid's label (``relu/adam``) that only one config of the section carries. A baseline whose
+    bracket no longer matches (an lr tuned since) is read by its grid label. ``runs``: the
+    section's runs, ``config`` made unique and ``label`` the grid's label."""
+    if (runs["config"] == baseline).any():
+        return baseline, []
+    stem = baseline.split(" [", 1)[0]
+    meant = list(dict.fromkeys(runs.loc[runs["label"] == stem, "config"]))
+    return (meant[0], []) if len(meant) == 1 else (None, meant)
+
+
 def leaderboard(df: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
     """Per (dataset, model, config) over seeds: the lr used, mean/std/95% CI of test accuracy
     and the other metrics, a rank, and with ``baseline`` a verdict against it: the test, its raw
     p-value and the Holm-adjusted one (adjusted over the configs compared per dataset/model).
+    ``baseline`` is a label as the leaderboard prints it, or a grid's label (``relu/adam``) where
+    it names one config; ``is_baseline`` marks the config compared against, and where the label
+    names several, ``baseline_could_be`` lists them and nothing is compared.
     Rows with status ``not run`` (a grid's runs a stopped bench never started) or
     ``interrupted`` (stopped in flight) count in ``seeds`` and ``not_run`` only: a config none of
-    whose runs finished is "not run yet", not failed, and keeps its row."""
+    whose runs finished is "not run yet", not failed, and keeps its row. ``epochs_to_target``
+    and ``time_to_target_s`` are means over the ok seeds that reached ``target_acc``;
+    ``reached_target`` says how many did."""
     if df.empty:
         return pd.DataFrame()
-    df = df.assign(config=unique_labels(df))
+    df = df.assign(label=df["config"], config=unique_labels(df))
     rows = []
     for (data, model, _), g in df.groupby(["data", "model", "config_id"], sort=False):
         ok = g[g["status"] == "ok"]
@@ -248,7 +301,8 @@ def leaderboard(df: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
             "test_acc": float(acc.mean()) if len(acc) else math.nan,
             "test_acc_std": float(acc.std(ddof=1)) if len(acc) > 1 else math.nan,
             "ci_low": lo, "ci_high": hi, "ci_clipped": clipped,
-            "test_loss": mean("test_loss"), "epochs_to_target": mean("epochs_to_target"),
+            "test_loss": mean("test_loss"), "target_acc": float(g["target_acc"].iloc[0]),
+            "epochs_to_target": mean("epochs_to_target"),
             "reached_target": int(ok["epochs_to_target"].notna().sum()),
             "time_to_target_s": mean("time_to_target_s"), "gen_gap": mean("gen_gap"),
             "dead_fraction": mean("dead_fraction"), "wall_s": float(g["wall_s"].mean()),
@@ -259,6 +313,7 @@ def leaderboard(df: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
                                                                      method="min")  # fmt: skip
     board["vs_baseline"], board["test"] = "", ""
     board["p_value"] = board["p_holm"] = board["delta"] = math.nan
+    board["is_baseline"], board["baseline_could_be"] = False, ""
     board.loc[board["ok"] == 0, "vs_baseline"] = "no ok runs"
     board.loc[board["not_run"] == board["seeds"], "vs_baseline"] = "not run yet"
     if baseline is not None:
@@ -270,10 +325,14 @@ def leaderboard(df: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
 def _compare_part(df: pd.DataFrame, board: pd.DataFrame, part: pd.DataFrame, data: str,
                   model: str, baseline: str) -> None:  # fmt: skip
     """Fill one (dataset, model)'s verdicts against ``baseline`` (in place)."""
-    here = df[(df["data"] == data) & (df["model"] == model) & (df["status"] == "ok")]
-    base = here[here["config"] == baseline]
-    if not (part["config"] == baseline).any():
+    section = df[(df["data"] == data) & (df["model"] == model)]
+    baseline, meant = _baseline_label(section, baseline)
+    board.loc[part.index, "baseline_could_be"] = ", ".join(meant)
+    if baseline is None:
         return
+    here = section[section["status"] == "ok"]
+    base = here[here["config"] == baseline]
+    board.loc[part.index, "is_baseline"] = part["config"] == baseline
     for i in part.index:
         cfg = board.at[i, "config"]
         if cfg == baseline:

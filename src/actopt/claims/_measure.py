@@ -18,11 +18,11 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from .._processes import children_ignore_ctrl_c, kill_pool
+from .._processes import kill_pool
+from ..bench import pool_context
 from ._claim import Measurement
 
 __all__ = ["Context", "MeasurementStore", "measure_all"]
@@ -145,13 +145,14 @@ def measure_all(
         if pooled:
             cores = os.cpu_count() or 1
             n = max(1, min(workers or cores, len(pooled)))
-            ctx_mp = get_context("spawn")
+            # forked from the bench's fork server, which ignores Ctrl-C: so are its workers,
+            # from their start (spawned ones printed torch-import tracebacks on a Ctrl-C)
             with ProcessPoolExecutor(
-                n, mp_context=ctx_mp, initializer=_worker_init, initargs=(max(1, cores // n),)
-            ) as pool:
-                with children_ignore_ctrl_c():  # the pool starts its workers as tasks come
-                    pending = {pool.submit(_call, m.fn, m.params, ctx): m for m in pooled}
+                n, mp_context=pool_context(), initializer=_worker_init,
+                initargs=(max(1, cores // n),),
+            ) as pool:  # fmt: skip
                 try:
+                    pending = {pool.submit(_call, m.fn, m.params, ctx): m for m in pooled}
                     while pending:
                         done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
                         for fut in done:

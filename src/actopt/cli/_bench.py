@@ -136,8 +136,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--batch-size", help="k, 1 or full")
     a("--tune", action="store_true",
       help="first pick each (act, opt) lr on the validation split (5-point grid)")  # fmt: skip
-    a("--target-acc", type=float, help="accuracy for the convergence-speed columns")
-    a("--baseline", help="config to compare against, e.g. relu/adam")
+    a("--target-acc", type=float,
+      help="test accuracy (a fraction, default 0.5) for ep→target: the first epoch a seed's "
+      "test accuracy reaches it, averaged over the seeds that do; '8.0 (2/3)' where 2 of 3 ok "
+      "seeds did, '— (0/3)' where none did")  # fmt: skip
+    a("--baseline",
+      help="config to compare against, as the leaderboard labels it: relu/adam, or "
+      "'relu/adam [lr=0.01]' where the grid holds adam at two lrs (default: relu with the "
+      "first optimizer entry)")  # fmt: skip
     a("--out", default="bench-out", type=output_dir, help="results folder (default bench-out)")
     a("--workers", type=positive_int, help="parallel runs (default: one per core)")
     a("--allow-large", action="store_true",

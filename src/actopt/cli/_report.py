@@ -27,7 +27,7 @@ _STYLE = {"better": "green", "worse": "red", "tie": "dim", "baseline": "bold", "
 _CONFIG_FLOOR = 12  # the narrowest a folding column (config) takes before a layout is refused
 # in a terminal too narrow for every column, the secondary numbers go to a second table
 _DETAILS = ("lr", "ep→target", "gen gap", "dead")
-_COMPARE_DETAILS = ("seeds", "test", "p", "p (Holm)")
+_COMPARE_DETAILS = ("ok/runs", "test", "p", "p (Holm)")
 
 
 def _least(column, cells: list[str], wrap_title: bool) -> int:
@@ -164,7 +164,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         _parquet_engine()
     folder(args.out)
     try:
-        df = load(args.out, role=None).drop(columns=["history", "diagnostics"])
+        df = load(args.out, role=None).drop(
+            columns=["history", "diagnostics", "diag_records", "spec"]
+        )
         if df.empty:
             raise StoreError(f"{args.out}/actopt.db: no finished runs yet")
         if args.tensorboard:

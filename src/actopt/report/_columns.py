@@ -14,7 +14,8 @@ import pandas as pd
 from .._numbers import counted
 from ..bench import ALPHA
 
-__all__ = ["LEADERBOARD", "Column", "caption", "fmt_ci", "fmt_num", "fmt_pct", "verdict_class"]
+__all__ = ["LEADERBOARD", "Column", "caption", "fmt_ci", "fmt_num", "fmt_pct", "fmt_to_target",
+           "verdict_class"]  # fmt: skip
 
 
 def _missing(v: Any) -> bool:
@@ -34,6 +35,15 @@ def fmt_ci(r: Mapping[str, Any]) -> str:
     if _missing(r["ci_low"]):
         return "n/a (1 seed)" if r["ok"] == 1 else "—"
     return f"{fmt_pct(r['ci_low'])}–{fmt_pct(r['ci_high'])}{'*' if r['ci_clipped'] else ''}"
+
+
+def fmt_to_target(r: Mapping[str, Any]) -> str:
+    """Epochs to the target accuracy, the mean over the seeds that reached it, and how many did
+    where not every ok seed did: ``8.0 (2/3)``, ``— (0/3)``; ``—`` with no target set."""
+    shown = fmt_num(r["epochs_to_target"], ".1f")
+    if _missing(r.get("target_acc")) or not r["ok"] or r["reached_target"] == r["ok"]:
+        return shown
+    return f"{shown} ({int(r['reached_target'])}/{int(r['ok'])})"
 
 
 def _p(r: Mapping[str, Any]) -> str:
@@ -75,8 +85,8 @@ LEADERBOARD: tuple[Column, ...] = (
     Column("vs baseline", lambda r: str(r["vs_baseline"]), align="left", verdict=True,
            key="vs_baseline"),
     Column("p / Holm", lambda r: _p(r), key="p_holm", fields=("p_value", "p_holm")),
-    Column("ep→target", lambda r: fmt_num(r["epochs_to_target"], ".1f"),
-           key="epochs_to_target"),
+    Column("ep→target", fmt_to_target, key="epochs_to_target",
+           fields=("epochs_to_target", "reached_target")),
     Column("gen gap", lambda r: fmt_pct(r["gen_gap"]), key="gen_gap"),  # train − test acc
     Column("dead", lambda r: fmt_pct(r["dead_fraction"]), key="dead_fraction"),
     Column("ok/runs", lambda r: f"{r['ok']}/{r['seeds']}", key="ok", fields=("ok", "seeds")),
@@ -90,7 +100,16 @@ def caption(board: pd.DataFrame, baseline: str | None) -> str:
     parts = []
     sections = board.groupby(["data", "model"])
     m = int(sections["p_value"].count().max())
-    if baseline and not m and sections["config"].nunique().max() < 2:
+    meant = board.get("baseline_could_be", pd.Series("", board.index))
+    found = board.get("is_baseline", pd.Series(True, board.index))
+    if baseline and "is_baseline" in board and found.any():  # as the leaderboard labels it
+        baseline = str(board.loc[found, "config"].iloc[0])
+    if baseline and meant.ne("").any():
+        parts.append(f"vs baseline {baseline}: could mean {meant[meant.ne('')].iloc[0]}; "
+                     "nothing compared (name one with --baseline)")  # fmt: skip
+    elif baseline and not found.any():
+        parts.append(f"vs baseline {baseline}: not a config of this table; nothing compared")
+    elif baseline and not m and sections["config"].nunique().max() < 2:
         parts.append(f"vs baseline {baseline}: no other config to compare with")
     elif baseline and not m:
         parts.append(f"vs baseline {baseline}: no test possible (fewer than two ok seeds)")

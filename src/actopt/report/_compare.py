@@ -27,7 +27,9 @@ _KEY = ["data", "model", "config"]
 
 
 def compare_benches(first: str | Path, second: str | Path) -> pd.DataFrame:
-    """One row per config: ``acc_1``, ``acc_2``, ``diff``, ``test``, ``p_value``, ``p_holm``,
+    """One row per config: ``acc_1``, ``acc_2``, ``diff``, ``seeds_1``/``seeds_2`` (ok runs),
+    ``runs_1``/``runs_2`` (all its runs) and ``not_ok_1``/``not_ok_2`` (``"3 diverged"``: the
+    others by status), ``test``, ``p_value``, ``p_holm``,
     ``verdict`` (``second better`` / ``second worse`` / ``tie`` / ``n/a …``: the words of
     ``bench.verdict``, as the leaderboard and search say them), ``only``
     (``""``, ``"first"`` or ``"second"`` for configs found in one bench only) and ``differs``
@@ -47,6 +49,8 @@ def compare_benches(first: str | Path, second: str | Path) -> pd.DataFrame:
                    only="" if in_a and in_b else "first" if in_a else "second",
                    p_value=math.nan, test="", verdict="", differs="")  # fmt: skip
         row["diff"] = row["acc_2"] - row["acc_1"]
+        for i, (x, there) in enumerate(((a, in_a), (b, in_b)), start=1):
+            row[f"runs_{i}"], row[f"not_ok_{i}"] = _counts(_runs(x.df, key)) if there else (0, "")
         if in_a and in_b:
             row["differs"] = _differs(*(_runs(x.df, key) for x in (a, b)))
             runs = [_ok(x.df, key) for x in (a, b)]
@@ -78,14 +82,29 @@ COMPARISON: tuple[Column, ...] = (
     Column("acc 1", lambda r: fmt_pct(r["acc_1"]), key="acc_1"),
     Column("acc 2", lambda r: fmt_pct(r["acc_2"]), key="acc_2"),
     Column("2 − 1", _diff, key="diff"),
-    Column("seeds", lambda r: f"{r['seeds_1']}/{r['seeds_2']}", key="seeds_1",
-           fields=("seeds_1", "seeds_2")),
+    Column("ok/runs", lambda r: f"{_side(r, 1)} · {_side(r, 2)}", key="seeds_1",
+           fields=("seeds_1", "runs_1", "seeds_2", "runs_2")),
     Column("test", lambda r: r["test"] or "—", align="left", whole=False, key="test"),
     Column("p", lambda r: fmt_num(r["p_value"], ".2g"), key="p_value"),
     Column("p (Holm)", lambda r: fmt_num(r["p_holm"], ".2g"), key="p_holm"),
     Column("verdict", lambda r: r["verdict"] or f"only in {r['only']}", align="left",
            key="verdict"),
 )  # fmt: skip
+
+
+def _side(r: Any, i: int) -> str:
+    """One bench's ok runs of a config over its runs, and why the others are not ok:
+    ``3/3``, ``0/3 (3 diverged)``; ``—`` where the bench has no such config."""
+    if not r[f"runs_{i}"]:
+        return "—"
+    why = r[f"not_ok_{i}"]
+    return f"{r[f'seeds_{i}']}/{r[f'runs_{i}']}" + (f" ({why})" if why else "")
+
+
+def _counts(runs: pd.DataFrame) -> tuple[int, str]:
+    """How many runs a config has, and its runs that are not ok by status: ``3 diverged``."""
+    statuses = runs.loc[runs["status"] != "ok", "status"].value_counts()
+    return len(runs), ", ".join(f"{n} {status}" for status, n in statuses.items())
 
 
 def _runs(df: pd.DataFrame, key: tuple) -> pd.DataFrame:

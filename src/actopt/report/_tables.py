@@ -35,7 +35,7 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-_COUNTS = ("rank", "ok", "seeds")  # whole numbers (a rank is stored as a float)
+_COUNTS = ("rank", "ok", "seeds", "reached_target")  # whole numbers (a rank is stored as a float)
 
 
 def _number(v: Any, count: bool) -> Any:
