@@ -36,3 +36,17 @@ def test_compiled_step_follows_the_eager_step(name):
         for p, q in zip(compiled, eager, strict=True):
             torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6, msg=f"{name} step {i + 1}")
     torch._dynamo.reset()
+
+
+def test_vectorised_addcdiv_takes_per_tensor_values_as_tensors():
+    """Under compile the per-tensor step sizes reach ``FOREACH.addcdiv_`` as 0-d tensors (the
+    step counts stay in the graph); that branch computes what the numbers give."""
+    from actopt.optim._ops import FOREACH
+
+    g = torch.Generator().manual_seed(0)
+    xs, a, b = ([torch.randn(5, generator=g), torch.randn(2, 3, generator=g)] for _ in range(3))
+    b = [v.abs() + 1 for v in b]
+    ys = [x.clone() for x in xs]
+    FOREACH.addcdiv_(xs, a, b, [-0.5, 0.25])
+    FOREACH.addcdiv_(ys, a, b, [torch.tensor(-0.5), torch.tensor(0.25)])
+    torch.testing.assert_close(ys, xs)
