@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
-__all__ = ["children_ignore_ctrl_c", "kill_pool"]
+__all__ = ["children_ignore_ctrl_c", "ctrl_c_held", "kill_pool"]
 
 
 @contextmanager
@@ -39,6 +39,24 @@ def children_ignore_ctrl_c() -> Iterator[None]:
     finally:
         signal.signal(signal.SIGINT, previous)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextmanager
+def ctrl_c_held() -> Iterator[None]:
+    """A Ctrl-C inside the block is raised as it ends. A pool stopped half-way through starting
+    a worker (forked, not yet registered) never stops that worker, which then prints a
+    traceback as it reads the pool's semaphores after the driver has gone."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    hits: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: hits.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if hits:
+            signal.raise_signal(signal.SIGINT)
 
 
 def kill_pool(pool: ProcessPoolExecutor) -> None:

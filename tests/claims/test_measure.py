@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -89,3 +90,22 @@ def test_ctrl_c_while_the_tasks_are_sent_stops_the_workers_too(tmp_path, monkeyp
     with pytest.raises(KeyboardInterrupt):
         measure_all(ms, tmp_path, Context(), workers=2)
     assert not Path(f"{pid_file}.ended").exists()  # stopped, not waited for
+
+
+def test_ctrl_c_while_the_tasks_are_sent_waits_till_all_are_sent(tmp_path, monkeypatch):
+    """Raised inside ``submit``, Ctrl-C could leave a worker forked but not registered: never
+    stopped, it printed a traceback after the driver had gone. It is raised after the sending."""
+    sent = []
+
+    class CtrlCOnTheFirstTask(ProcessPoolExecutor):
+        def submit(self, *args, **kwargs):
+            sent.append(args)
+            if len(sent) == 1:
+                os.kill(os.getpid(), signal.SIGINT)
+            return super().submit(*args, **kwargs)
+
+    monkeypatch.setattr(_measure, "ProcessPoolExecutor", CtrlCOnTheFirstTask)
+    ms = [measure(H.square, x=float(i)) for i in range(3)]
+    with pytest.raises(KeyboardInterrupt):
+        measure_all(ms, tmp_path, Context(), workers=2)
+    assert len(sent) == 3

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._processes import kill_pool
+from .._processes import ctrl_c_held, kill_pool
 from ..bench import pool_context
 from ._claim import Measurement
 
@@ -152,7 +152,8 @@ def measure_all(
                 initargs=(max(1, cores // n),),
             ) as pool:  # fmt: skip
                 try:
-                    pending = {pool.submit(_call, m.fn, m.params, ctx): m for m in pooled}
+                    with ctrl_c_held():  # the pool starts its workers as the tasks come
+                        pending = {pool.submit(_call, m.fn, m.params, ctx): m for m in pooled}
                     while pending:
                         done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
                         for fut in done:

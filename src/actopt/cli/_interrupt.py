@@ -40,8 +40,17 @@ def _importing(frame: FrameType | None) -> bool:
     return False
 
 
+def _deaf(signum: int) -> bool:
+    """Whether a Ctrl-C sent now would be lost: workers are being started, with Ctrl-C blocked,
+    then ignored (``actopt._processes``; ignoring it drops one that is pending)."""
+    return signum != signal.SIGINT and (
+        signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        or signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    )
+
+
 def _on_ctrl_c(signum: int, frame: FrameType | None) -> None:
-    if _CAN_HOLD and _importing(frame):  # look again shortly
+    if _CAN_HOLD and (_importing(frame) or _deaf(signum)):  # look again shortly
         signal.signal(signal.SIGALRM, _on_ctrl_c)
         signal.setitimer(signal.ITIMER_REAL, _RETRY_S)
     elif signum != signal.SIGINT:  # the held one, once the import has ended: sent again, to
