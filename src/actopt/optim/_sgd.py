@@ -127,7 +127,7 @@ class Momentum(SGD):
     damps oscillation across them. Arguments as :class:`SGD`.
     """
 
-    rule = "b ← μ b + (1 − d) g;  w ← w − η b"
+    rule = "b ← μ b + (1 − d) g (b = g at step 1);  w ← w − η b"
     state_names = ("momentum_buffer",)
     reference = "Polyak 1964"
     fixed: ClassVar[dict[str, Any]] = {"nesterov": False}
