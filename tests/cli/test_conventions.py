@@ -213,51 +213,50 @@ def test_no_parser_takes_abbreviated_options():
         assert not sub.allow_abbrev, name
 
 
+def _main_under_python_m(tmp_path, build_parser: str, **modules: str):
+    """``main`` run as the CLI runs, ``python -m``, with ``build_parser`` (its body) doing what
+    the test needs while Ctrl-C comes; ``modules`` are written beside it to be imported."""
+    program = "import os, signal, sys, time\nimport actopt.cli as cli\ndef build_parser():\n"
+    program += build_parser + "cli.build_parser = build_parser\nsys.exit(cli.main([]))\n"
+    for name, source in {"program": program, **modules}.items():
+        (tmp_path / f"{name}.py").write_text(source)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    return subprocess.run([sys.executable, "-m", "program"], env=env, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+
+
 def test_ctrl_c_caught_while_loading_exits_130_under_python_m(tmp_path):
     """A Ctrl-C that passes through code exec'd from a string (dataclasses does it as torch
     loads) is caught by main, and the exit status stays 130: CPython had ended the process by
     SIGINT (status -2) as if nothing caught it. (In an import it is held: here the code runs
     as the program.)"""
-    (tmp_path / "interrupt_while_loading.py").write_text(
-        "import os, signal, sys\n"
-        "import actopt.cli as cli\n"
-        "def build_parser():\n"
+    done = _main_under_python_m(
+        tmp_path,
         "    exec('os.kill(os.getpid(), signal.SIGINT)\\nfor _ in range(10**6): pass',\n"
-        "         {'os': os, 'signal': signal, '__name__': '__main__'})\n"  # not an import
-        "cli.build_parser = build_parser\n"
-        "sys.exit(cli.main([]))\n"
+        "         {'os': os, 'signal': signal, '__name__': '__main__'})\n",  # not an import
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
-    done = subprocess.run([sys.executable, "-m", "interrupt_while_loading"], env=env,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 130, done.stderr
     assert "interrupted (Ctrl-C)" in done.stderr and "Traceback" not in done.stderr
+
+
+_CTRL_C_IN_ITS_BODY = (
+    "import os, signal, sys, time\n"
+    "os.kill(os.getpid(), signal.SIGINT)\n"
+    "t0 = time.time()\n"
+    "while time.time() - t0 < 0.3: pass\n"
+    "sys.stderr.write('loaded whole\\n')\n"
+)
 
 
 def test_ctrl_c_inside_an_import_is_held_until_it_has_ended(tmp_path):
     """Raised inside an import, Ctrl-C aborted the process (torch's C++ calling back into Python:
     SIGABRT) or came out as "RuntimeError: Error calling __set_name__" (a class statement). It is
     raised once the module has loaded. A stand-in module gets the Ctrl-C in its body."""
-    (tmp_path / "torch_stand_in.py").write_text(
-        "import os, signal, sys, time\n"
-        "os.kill(os.getpid(), signal.SIGINT)\n"
-        "t0 = time.time()\n"
-        "while time.time() - t0 < 0.3: pass\n"
-        "sys.stderr.write('loaded whole\\n')\n"
+    done = _main_under_python_m(
+        tmp_path,
+        "    import slow_module\n    t0 = time.time()\n    while time.time() - t0 < 30: pass\n",
+        slow_module=_CTRL_C_IN_ITS_BODY,
     )
-    (tmp_path / "interrupt_in_torch.py").write_text(
-        "import sys, time\n"
-        "import actopt.cli as cli\n"
-        "def build_parser():\n"
-        "    import torch_stand_in\n"
-        "    t0 = time.time()\n"
-        "    while time.time() - t0 < 30: pass\n"
-        "cli.build_parser = build_parser\n"
-        "sys.exit(cli.main([]))\n"
-    )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
-    done = subprocess.run([sys.executable, "-m", "interrupt_in_torch"], env=env,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 130, done.stderr
     assert "loaded whole" in done.stderr and "interrupted (Ctrl-C)" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
@@ -266,29 +265,17 @@ def test_ctrl_c_inside_an_import_is_held_until_it_has_ended(tmp_path):
 def test_a_held_ctrl_c_goes_to_whoever_handles_ctrl_c_once_the_import_ends(tmp_path):
     """The bench's runner sets its own Ctrl-C handler (finish what is stored, mark the rest):
     a Ctrl-C held through an import just before is its to handle, not raised past it."""
-    (tmp_path / "slow_module.py").write_text(
-        "import os, signal, time\n"
-        "os.kill(os.getpid(), signal.SIGINT)\n"
-        "t0 = time.time()\n"
-        "while time.time() - t0 < 0.2: pass\n"
-    )
-    (tmp_path / "runner_after_import.py").write_text(
-        "import signal, sys, time\n"
-        "import actopt.cli as cli\n"
-        "def build_parser():\n"
+    done = _main_under_python_m(
+        tmp_path,
         "    import slow_module\n"
         "    signal.signal(signal.SIGINT, lambda *_: sys.stderr.write('the runner has it\\n'))\n"
         "    t0 = time.time()\n"
         "    while time.time() - t0 < 2: pass\n"
-        "    sys.exit(0)\n"
-        "cli.build_parser = build_parser\n"
-        "sys.exit(cli.main([]))\n"
+        "    sys.exit(0)\n",
+        slow_module=_CTRL_C_IN_ITS_BODY,
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
-    done = subprocess.run([sys.executable, "-m", "runner_after_import"], env=env,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stderr == "the runner has it\n"
+    assert done.stderr == "loaded whole\nthe runner has it\n"
 
 
 def test_main_gives_ctrl_c_back_as_it_found_it():
