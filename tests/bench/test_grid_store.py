@@ -253,3 +253,13 @@ def test_load_gives_one_column_per_spec_field_and_metric(tmp_path):
                 "epochs_to_target", "time_to_target_s", "wall_s", "status"):  # fmt: skip
         assert col in df.columns
     assert len(df) == 2 and set(df["status"]) == {"ok"}
+
+
+def test_tuning_refuses_one_optimizer_at_two_lrs():
+    """Both entries tuned to one lr and trained the same runs twice: the lr is the search's."""
+    asked = {"act": ["relu"], "opt": [{"name": "adam", "lr": 0.01}, {"name": "adam", "lr": 0.001}]}
+    assert len(grid_from_dict(asked).configs) == 2  # without tuning: two configs
+    with pytest.raises(ValueError, match=r"relu/adam is listed at lr 0\.01 and 0\.001"):
+        grid_from_dict({**asked, "tune": True})
+    one = grid_from_dict({**asked, "opt": ["adam", "sgd"], "tune": True})
+    assert len(one.configs) == 2

@@ -207,6 +207,8 @@ def _expand(base: dict[str, Any], flags: dict[str, Any]) -> Grid:
         raise ValueError(f"tune: the lr search multiplies each lr by powers of √10, so it has "
                          f"nothing to search at lr 0 ({', '.join(flat)}): give a positive lr "
                          "or leave tuning off")  # fmt: skip
+    if d["tune"]:
+        _one_lr_per_config(configs)
     baseline = _baseline(d.get("baseline"), configs, spelt)
     notes = _unused(d, given, configs)
     asked = {**d, "seeds": list(seeds), "baseline": baseline}
@@ -220,6 +222,19 @@ def _expand(base: dict[str, Any], flags: dict[str, Any]) -> Grid:
 
 
 # -- the pieces ------------------------------------------------------------------------------
+
+
+def _one_lr_per_config(configs: tuple[RunSpec, ...]) -> None:
+    """With tuning, an optimizer listed at two lrs is one config: the lr is what the search
+    chooses (both would tune to one lr and train the same runs twice)."""
+    seen: dict[str, RunSpec] = {}
+    for c in configs:
+        first = seen.setdefault(Grid.key(c), c)
+        if first.lr != c.lr:
+            raise ValueError(
+                f"tune: {c.label} is listed at lr {first.lr:g} and {c.lr:g}, but the lr search "
+                "chooses one lr per config: give one (the search widens past its edges)"
+            )
 
 
 def _not_number(v: Any) -> bool:
