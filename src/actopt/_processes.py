@@ -1,14 +1,14 @@
 """Worker processes: started deaf to Ctrl-C, stopped at once.
 
-The driver decides what Ctrl-C means (store what finished, mark the rest, one line). A worker that
-ignores it only once its own start-up code has run prints a traceback when the Ctrl-C of a whole
-terminal lands while it still imports torch. Started inside ``children_ignore_ctrl_c``, it
+The driver decides what Ctrl-C means (store what finished, mark the rest, one line). A worker
+that ignores it only once its own start-up code has run prints a traceback when the Ctrl-C of a
+whole terminal lands while it still imports torch. Started inside ``children_ignore_ctrl_c``, it
 inherits "ignore" (the disposition survives fork and exec), while a Ctrl-C to the driver
 meanwhile waits, blocked, and is delivered when the block ends. (Blocked in the main thread
 only: where other threads run, the kernel may hand it to one of them while it is ignored, and
-that Ctrl-C of those few milliseconds is lost.) On Ctrl-C the driver stops
-its pool with ``kill_pool``: the workers would otherwise finish their tasks first (a minute of a
-claim's measurement) before the process could exit.
+a Ctrl-C of those few milliseconds is lost.) ``ctrl_c_held`` keeps a Ctrl-C out of a pool that
+is starting workers; ``kill_pool`` stops a pool without letting its workers finish their tasks
+first (a minute of a claim's measurements) before the process can exit.
 """
 
 from __future__ import annotations
