@@ -82,3 +82,11 @@ def test_epochs_to_target_marks_the_configs_that_never_reached_it(make_hard_stor
     assert set(reached.values()) == {3.0} and "annotations" not in fig["layout"]
     assert marks["mode"] == "text" and sorted(marks["y"]) == sorted(set(bars["y"]) - set(reached))
     assert set(marks["text"]) == {"not reached"} and marks["xaxis"] == "x"
+
+
+def test_gap_and_dead_units_are_in_percent_as_the_leaderboard_shows_them(hard_figures):
+    """The gap's axis read 0–0.4 beside the leaderboard's points and the dead units' %."""
+    layout = hard_figures["moons-mlp-diagnostics"]["layout"]
+    titles = {ax["title"]["text"]: ax for name, ax in layout.items() if name.startswith("xaxis")}
+    assert titles["gen gap (train − test)"]["tickformat"] == ".0%"
+    assert titles["dead units"]["tickformat"] == ".0%"

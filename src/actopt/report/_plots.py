@@ -128,6 +128,14 @@ def heatmap(board: pd.DataFrame) -> dict[str, Any] | None:
                                       autorange="reversed"))}  # fmt: skip
 
 
+# shown in %, as the leaderboard shows them (a gap of 0.12 is 12 points of accuracy)
+_FRACTIONS = ("gen_gap", "dead_fraction")
+
+
+def _hover(metric: str) -> str:
+    return ".1%" if metric in _FRACTIONS else ".3g"
+
+
 def diagnostics(board: pd.DataFrame, runs: pd.DataFrame, col: dict[str, str],
                 target: float | None = None) -> dict | None:  # fmt: skip
     """Epochs to the target accuracy, generalisation gap and dead units per config: the mean
@@ -152,7 +160,7 @@ def diagnostics(board: pd.DataFrame, runs: pd.DataFrame, col: dict[str, str],
                 "yaxis": f"y{ax}",
                 "marker": {"color": [col[c] for c in order], "opacity": 0.55},
                 "showlegend": False,
-                "hovertemplate": f"%{{y}}<br>{metric} %{{x:.3g}}<extra>mean</extra>",
+                "hovertemplate": f"%{{y}}<br>{metric} %{{x:{_hover(metric)}}}<extra>mean</extra>",
             }
         )
         data.append(
@@ -165,7 +173,7 @@ def diagnostics(board: pd.DataFrame, runs: pd.DataFrame, col: dict[str, str],
                 "yaxis": f"y{ax}",
                 "marker": {"color": "#111", "size": 6, "symbol": "circle-open"},
                 "showlegend": False,
-                "hovertemplate": f"%{{y}}<br>seed: {metric} %{{x:.3g}}<extra></extra>",
+                "hovertemplate": f"%{{y}}<br>seed: {metric} %{{x:{_hover(metric)}}}<extra></extra>",
             }
         )
     data[0]["customdata"] = board[["reached_target", "ok"]].astype(int).to_numpy().tolist()
@@ -180,7 +188,7 @@ def diagnostics(board: pd.DataFrame, runs: pd.DataFrame, col: dict[str, str],
     )
     for p, (metric, title) in enumerate(panels):
         suffix = "" if p == 0 else str(p + 1)
-        fmt = {"tickformat": ".0%"} if metric == "dead_fraction" else {}
+        fmt = {"tickformat": ".0%"} if metric in _FRACTIONS else {}
         floor = {} if metric == "gen_gap" else {"rangemode": "nonnegative"}
         layout[f"xaxis{suffix}"] = axis(title, **fmt, **floor)
         layout[f"yaxis{suffix}"] = axis("", type="category", autorange="reversed",
