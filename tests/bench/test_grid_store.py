@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
 import sqlite3
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from actopt.bench import (
     DEFAULT_GRID,
     BenchError,
     Store,
+    StoreError,
     grid_from_dict,
     grid_with_overrides,
     leaderboard,
@@ -200,6 +202,31 @@ def test_claims_keep_two_runners_apart(tmp_path):
     assert sqlite3.connect(a.path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     a.close()
     b.close()
+
+
+def _open_at(out, barrier, answers):
+    barrier.wait()
+    try:
+        Store(out).close()
+        answers.put("ok")
+    except StoreError as e:
+        answers.put(str(e))
+
+
+def test_runners_starting_together_on_a_new_folder_all_open_it(tmp_path):
+    """Three at once, thirty times: before opening was serialised, about one start in ten
+    failed ("database is locked" while switching to WAL, or a half-made schema)."""
+    ctx = multiprocessing.get_context("fork")
+    answers = ctx.Queue()
+    for i in range(30):
+        barrier = ctx.Barrier(3)
+        procs = [ctx.Process(target=_open_at, args=(tmp_path / str(i), barrier, answers))
+                 for _ in range(3)]  # fmt: skip
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(timeout=60)
+        assert [answers.get(timeout=5) for _ in procs] == ["ok"] * 3, i
 
 
 def test_a_dead_runners_claim_is_taken_over(tmp_path):

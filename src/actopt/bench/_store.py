@@ -24,7 +24,8 @@ import socket
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +80,29 @@ def _alive(pid: int) -> bool:
         return True
 
 
+@contextmanager
+def _opening(folder: Path, *, exclusive: bool) -> Iterator[None]:
+    """Held while a store is opened, checked and given its schema. Without it, two runners
+    starting on one new folder race: SQLite answers "database is locked" at once (not after its
+    busy timeout) to one switching the file to WAL, and a reader could see half a schema."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock to take
+        yield
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        with suppress(OSError):  # a file system without flock: open unguarded, as before
+            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def _open_readonly(path: Path) -> sqlite3.Connection:
     """Open without writing anything. A WAL store whose -shm file cannot be created (a read-only
     folder) opens as immutable: nobody can be writing to it there."""
@@ -111,15 +135,17 @@ class Store:
             raise StoreError(f"{self.path}: not a file (a store is one SQLite file)")
         if readonly and not self.path.exists():
             raise StoreError(f"{self.path}: no store here; run 'actopt bench --out {self.dir}'")
+        if not readonly:
+            self.dir.mkdir(parents=True, exist_ok=True)
         try:
-            if readonly:
-                self.db = _open_readonly(self.path)
-            else:
-                self.dir.mkdir(parents=True, exist_ok=True)
-                self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-            self._columns = self._check()
-            if not readonly:
-                self._init()
+            with _opening(self.dir, exclusive=not readonly):
+                if readonly:
+                    self.db = _open_readonly(self.path)
+                else:
+                    self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+                self._columns = self._check()
+                if not readonly:
+                    self._init()
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: not a readable actopt store ({e}); it was left as "
                              "it is") from None  # fmt: skip
