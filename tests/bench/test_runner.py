@@ -228,3 +228,17 @@ def test_a_ctrl_c_with_no_run_in_flight_still_stops(tmp_path):
 
     with pytest.raises(BenchInterrupted, match="no run was in flight"):
         run_grid(grid, str(tmp_path), workers=1, on_start=ctrl_c)
+
+
+def test_a_ctrl_c_the_caller_ignores_stays_ignored(tmp_path):
+    """``nohup actopt bench &`` ignores Ctrl-C; the runner keeps that choice."""
+    grid = grid_from_dict({"data": ["moons"], "act": ["tanh"], "seeds": 1, "epochs": 1,
+                           "width": 8})  # fmt: skip
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        ran = run_grid(grid, str(tmp_path), workers=1,
+                       on_start=lambda n: os.kill(os.getpid(), signal.SIGINT))  # fmt: skip
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert ran.trained == 1

@@ -81,8 +81,9 @@ class _Interrupts:
     def __enter__(self) -> _Interrupts:
         self.previous = {sig: signal.getsignal(sig) for sig in self.SIGNALS}
         if threading.current_thread() is threading.main_thread():
-            for sig in self.SIGNALS:
-                signal.signal(sig, self._handle)
+            for sig, before in self.previous.items():
+                if before != signal.SIG_IGN:  # a background job's ignored Ctrl-C stays ignored
+                    signal.signal(sig, self._handle)
         return self
 
     def _handle(self, *_: Any) -> None:
