@@ -34,7 +34,8 @@ def accuracy_bars(board: pd.DataFrame, col: dict[str, str]) -> dict[str, Any]:
         "error_x": {"type": "data", "symmetric": False, "array": nan_none(err_hi),
                     "arrayminus": nan_none(err_lo), "color": "#333", "thickness": 1.2},
         "text": [fmt_pct(v) for v in b["test_acc"]], "textposition": "inside",
-        "insidetextanchor": "start",
+        "insidetextanchor": "start",  # dark: plotly picks white for the full colour, but the
+        "insidetextfont": {"color": "#111"},  # bar is drawn see-through, so white read faintly
         "customdata": [[r["vs_baseline"] or "—", r["ok"], r["seeds"]] for _, r in b.iterrows()],
         "hovertemplate": "%{y}<br>mean %{x:.2%}<br>%{customdata[0]}"
                          "<br>%{customdata[1]}/%{customdata[2]} ok<extra></extra>",
