@@ -4,7 +4,10 @@ Every decision is logged to ``OUT/search-<strategy>.json`` (each proposal: prune
 reasons, a duplicate of which formula, or trained with its score). The trainings live in the
 bench store ``OUT/actopt.db``: a search that is killed and started again with the same
 arguments proposes the same candidates and finds their runs finished, so nothing is trained
-twice (``--minutes`` makes where it stops depend on the clock, never what it proposes).
+twice (``--minutes`` makes where it stops depend on the clock, never what it proposes). The
+log is written before each round trains, and a restart takes its screens from it rather than
+screening again: the screen's CPU-time limit could otherwise prune a candidate the first
+time and pass it the second, and the two searches would part ways.
 
 >>> result = search("out", strategy="evolution", budget=50, seeds=3)   # doctest: +SKIP
 >>> result.top(3)[0]["formula"]                                       # doctest: +SKIP
@@ -114,6 +117,19 @@ def _swish(spec: Any) -> dict[str, Any]:
     return {"distance": dist, "beta": beta, "like": dist <= SWISH_TOL}
 
 
+def _earlier_screens(out: str | Path, strategy: str, seed: int) -> dict[str, dict[str, Any]]:
+    """Formula → its screen, from this search's log if an earlier start left one."""
+    try:
+        earlier = SearchResult.read(log_path(out, strategy))
+    except (OSError, ValueError, KeyError, TypeError):  # none yet, or not one we can read
+        return {}
+    if earlier.seed != seed:  # another search: its own screens
+        return {}
+    keys = ("text", "reasons", "cost", "fp")
+    return {e["formula"]: {**{k: e[k] for k in keys}, "pruned": e["status"] == "pruned"}
+            for e in earlier.log if all(k in e for k in keys)}  # fmt: skip
+
+
 def _trained_entry(entry: dict[str, Any], score: Any) -> None:
     entry["status"] = "trained"
     entry["score"] = score.to_dict()
@@ -155,6 +171,7 @@ def search(
     budget = budget if budget is not None else 10**9
     strat = make_strategy(strategy, seed)
     result = SearchResult(strategy, seed)
+    screened = _earlier_screens(out, strategy, seed)
     seen, fresh = Seen(), {}
     max_proposals = 200 * budget if budget < 10**9 else 10**9
     best: tuple[float, str] = (0.0, "")
@@ -170,11 +187,14 @@ def search(
             cand = strat.propose()
             entry: dict[str, Any] = {"formula": cand.formula, "candidate": cand.to_list()}
             result.log.append(entry)
-            sc = screen(cand.formula)
-            entry.update(text=sc.text, reasons=sc.reasons, cost=sc.cost, fp=sc.fp)
-            if sc.pruned:
+            if (sc := screened.get(cand.formula)) is None:
+                s = screen(cand.formula)
+                sc = {"text": s.text, "reasons": s.reasons, "cost": s.cost, "fp": s.fp,
+                      "pruned": s.pruned}  # fmt: skip
+            entry.update(text=sc["text"], reasons=sc["reasons"], cost=sc["cost"], fp=sc["fp"])
+            if sc["pruned"]:
                 entry["status"] = "pruned"
-            elif dup := seen.first(cand.formula, sc.text, sc.fp):
+            elif dup := seen.first(cand.formula, sc["text"], sc["fp"]):
                 entry.update(status="duplicate", duplicate_of=dup)
             else:
                 entry["status"] = "queued"
@@ -182,6 +202,7 @@ def search(
             progress()
         if not todo:
             break
+        result.write(out)  # the round's screens, for a restart should this one be killed
         scores = evaluate([e["formula"] for e, _ in todo], range(seeds), out,
                           backend=backend, workers=workers, **child)  # fmt: skip
         for entry, cand in todo:
