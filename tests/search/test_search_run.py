@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import signal
 import sqlite3
@@ -9,6 +10,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from actopt.cli import main
 from actopt.search import SearchResult, log_path
@@ -62,4 +65,28 @@ def test_search_killed_then_resumed_trains_nothing_twice(tmp_path, capsys):
     table = capsys.readouterr().out
     assert "val acc" in table and "2 trained" in table
     page = (out / "search.html").read_text()
-    assert page.count("<img") == 3 and trained[0]["text"] in page
+    assert page.count("<img") == 3 and html.escape(trained[0]["text"]) in page
+
+
+def test_a_restart_takes_the_screens_logged_before_the_round_trained(tmp_path, monkeypatch):
+    """The screen's CPU-time limit can prune a candidate on one start and pass it on the next;
+    a restart reuses the logged screens, so it trains what the first start was training."""
+    from actopt.search import _search
+    from actopt.search._prune import Screen
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # while the round trains
+
+    args = {"budget": 2, "seeds": 1, "batch": 2, "steps": 15, "width": 8}
+    monkeypatch.setattr(_search, "evaluate", killed)
+    with pytest.raises(KeyboardInterrupt):
+        _search.search(tmp_path, **args)
+    log = SearchResult.read(log_path(tmp_path, "evolution")).log
+    queued = [e["formula"] for e in log if e["status"] == "queued"]
+    assert len(queued) == 2  # the round's screens were on disk before it trained
+
+    monkeypatch.undo()
+    over_the_limit = ["analysis took over 5 CPU s (sympy)"]  # this time, for every candidate
+    monkeypatch.setattr(_search, "screen", lambda f: Screen(f, True, over_the_limit))
+    result = _search.search(tmp_path, **args)
+    assert [e["formula"] for e in result.trained()] == queued
