@@ -57,6 +57,7 @@ ROWS = [
     row("out-is-file", "activations", "--json", "{dir}"),
     row("out-is-file", "optimizers", "--json", "{dir}"),
     row("out-is-file", *TINY_BENCH, "--out", "{file}"),
+    row("out-is-file", "search", "--budget", "1", "--out", "{file}"),
     row("out-is-file", "export", "{store}", "--csv", "{dir}"),
     row("out-is-file", "playground", "--no-browser", "--port", "0", "--store", "{file}",
         process=True),
@@ -142,6 +143,9 @@ ROWS = [
     row("bad-value", "search", "--budget", "0", "--out", "{tmp}/s"),
     row("bad-value", "search", "--seeds", "0", "--out", "{tmp}/s"),
     row("bad-value", "search", "--validate", "0", "--out", "{tmp}/s"),
+    # the child network is checked before any screening (it failed after ~30 s of it)
+    row("bad-value", "search", "--budget", "1", "--steps", "0", "--out", "{tmp}/s"),
+    row("bad-value", "search", "--budget", "1", "--width", "-3", "--out", "{tmp}/s"),
     row("bad-value", "search", "--validate", "3", "--validate-seeds", "1", "--out", "{tmp}/s"),
     row("bad-value", "search", "--validate", "3", "--validate-steps", "0", "--out", "{tmp}/s"),
     # checked before the search it would follow starts (it used to fail only after the search)

@@ -90,3 +90,25 @@ def test_a_restart_takes_the_screens_logged_before_the_round_trained(tmp_path, m
     monkeypatch.setattr(_search, "screen", lambda f: Screen(f, True, over_the_limit))
     result = _search.search(tmp_path, **args)
     assert [e["formula"] for e in result.trained()] == queued
+
+
+def test_a_bad_child_network_fails_before_anything_is_screened_or_written(tmp_path):
+    from actopt.search import search
+
+    with pytest.raises(ValueError, match="steps must be an integer >= 1"):
+        search(tmp_path / "s", budget=1, steps=0)
+    assert not (tmp_path / "s").exists()
+
+
+def test_validate_says_when_it_must_search_first(tmp_path, monkeypatch, capsys):
+    """``--validate`` on a folder with no search (a mistyped --out) would search 50 candidates
+    first: it says so before it starts."""
+    import actopt.search
+
+    def search(*args, **kwargs):
+        raise ValueError("stopped here")
+
+    monkeypatch.setattr(actopt.search, "search", search)
+    assert main(["search", "--validate", "2", "--out", str(tmp_path / "typo"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "holds no search yet: searching first (--budget 50" in err

@@ -51,7 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv)
 
 
+_RESUMABLE = ("bench", "search", "claims")  # their finished work is stored as it finishes
+
+
 def _main(argv: Sequence[str] | None) -> int:
+    args = None
     try:
         parser = build_parser()
         args, extra = parser.parse_known_args(argv)
@@ -68,7 +72,9 @@ def _main(argv: Sequence[str] | None) -> int:
         print_error(str(e))
         return 2
     except KeyboardInterrupt:  # Ctrl-C outside a run loop (loading, screening): no traceback
-        err.print("[yellow]interrupted[/] (Ctrl-C); a bench, search or claims run resumes")
+        resume = getattr(args, "command", None) in _RESUMABLE
+        err.print("[yellow]interrupted[/] (Ctrl-C)" + ("; run the same command again to "
+                                                       "resume" if resume else ""))  # fmt: skip
         return 130
     except BrokenPipeError:  # piped into `head`, which has read enough: stop quietly
         _drop_stdout()

@@ -151,6 +151,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 
             check_validation(args.validate, args.validate_seeds, **_net(args))
         if not validate_only:
+            if args.validate is not None and not searched:  # say so: a mistyped --out
+                msg = (f"{escape(args.out)} holds no search yet: searching first (--budget 50;"
+                       " choose with --budget or --minutes), then validating")  # fmt: skip
+                err.print(msg)
             result = _search(args, args.budget if searched else 50)
         if args.validate is not None:
             validation = _validate(args)

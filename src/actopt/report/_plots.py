@@ -189,7 +189,8 @@ def diagnostics(board: pd.DataFrame, runs: pd.DataFrame, col: dict[str, str],
     )
     for p, (metric, title) in enumerate(panels):
         suffix = "" if p == 0 else str(p + 1)
-        fmt = {"tickformat": ".0%"} if metric in _FRACTIONS else {}
+        # "~%": 0.05% where the units dead are few (".0%" read 0% on every tick), 20% not 20.0%
+        fmt = {"tickformat": "~%"} if metric in _FRACTIONS else {}
         floor = {} if metric == "gen_gap" else {"rangemode": "nonnegative"}
         layout[f"xaxis{suffix}"] = axis(title, **fmt, **floor)
         layout[f"yaxis{suffix}"] = axis("", type="category", autorange="reversed",

@@ -80,6 +80,7 @@ def _pareto(results: list[SearchResult]):
 
 def _curves(results: list[SearchResult]):
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for r in results:
@@ -87,6 +88,7 @@ def _curves(results: list[SearchResult]):
         ax.plot(range(1, len(curve) + 1), curve, label=f"{r.strategy} (seed {r.seed})")
     ax.set(xlabel="candidates trained", ylabel="best validation accuracy so far",
            title="search curves")  # fmt: skip
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no "1.5 candidates"
     ax.legend()
     fig.tight_layout()
     return fig

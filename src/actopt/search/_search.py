@@ -27,7 +27,7 @@ from typing import Any
 from .._json import dumps
 from ..activations import from_formula
 from ._dedup import Seen, swish_distance
-from ._evaluate import evaluate
+from ._evaluate import child_spec, evaluate
 from ._prune import screen
 from ._strategy import make_strategy
 
@@ -162,6 +162,9 @@ def search(
     for name, value in (("budget", budget), ("seeds", seeds), ("batch", batch)):
         if value is not None and value < 1:
             raise ValueError(f"{name} must be at least 1, got {value}")
+    if Path(out).exists() and not Path(out).is_dir():
+        raise ValueError(f"{out}: not a folder")
+    child_spec("x", 0, **child)  # a bad child network fails now, not after the first screens
     Path(out).mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     # one screen first, its result unused: what the first screen imports lazily (torch's
