@@ -176,7 +176,7 @@ def test_run_id_is_a_stable_content_hash():
     ("depth", 0, "depth must be an integer >= 1"),
     ("epochs", 1.5, "epochs must be an integer"),
     ("batch_size", 0, "batch_size"),
-    ("batch_size", "half", "batch_size"),
+    ("batch_size", "half", "batch_size must be an integer >= 1 or .full., got .half."),
     ("act", "relux", "did you mean relu"),
     ("opt", "adamm", "did you mean adam"),
     ("lr", -1.0, "lr must be >= 0"),

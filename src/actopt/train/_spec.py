@@ -386,8 +386,9 @@ def _val_fraction(v: dict) -> None:
 
 
 def _batch_size(v: dict) -> None:
-    if v["batch_size"] != "full":
-        _whole("batch_size", 1)(v)
+    value = v["batch_size"]
+    if value != "full" and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise _bad("batch_size", value, "an integer >= 1 or 'full'")
 
 
 def _steps(v: dict) -> None:
