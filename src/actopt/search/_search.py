@@ -28,7 +28,7 @@ from .._json import dumps
 from ..activations import from_formula
 from ._dedup import Seen, swish_distance
 from ._evaluate import child_spec, evaluate
-from ._prune import screen
+from ._prune import Screen, screen
 from ._strategy import make_strategy
 
 __all__ = ["SearchResult", "leaderboard", "log_path", "read_results", "search"]
@@ -117,7 +117,7 @@ def _swish(spec: Any) -> dict[str, Any]:
     return {"distance": dist, "beta": beta, "like": dist <= SWISH_TOL}
 
 
-def _earlier_screens(out: str | Path, strategy: str, seed: int) -> dict[str, dict[str, Any]]:
+def _earlier_screens(out: str | Path, strategy: str, seed: int) -> dict[str, Screen]:
     """Formula → its screen, from this search's log if an earlier start left one."""
     try:
         earlier = SearchResult.read(log_path(out, strategy))
@@ -125,9 +125,9 @@ def _earlier_screens(out: str | Path, strategy: str, seed: int) -> dict[str, dic
         return {}
     if earlier.seed != seed:  # another search: its own screens
         return {}
-    keys = ("text", "reasons", "cost", "fp")
-    return {e["formula"]: {**{k: e[k] for k in keys}, "pruned": e["status"] == "pruned"}
-            for e in earlier.log if all(k in e for k in keys)}  # fmt: skip
+    return {e["formula"]: Screen(e["formula"], e["status"] == "pruned", e["reasons"],
+                                 text=e["text"], fp=e["fp"], cost=e["cost"])
+            for e in earlier.log if {"reasons", "text", "fp", "cost"} <= e.keys()}  # fmt: skip
 
 
 def _trained_entry(entry: dict[str, Any], score: Any) -> None:
@@ -190,14 +190,11 @@ def search(
             cand = strat.propose()
             entry: dict[str, Any] = {"formula": cand.formula, "candidate": cand.to_list()}
             result.log.append(entry)
-            if (sc := screened.get(cand.formula)) is None:
-                s = screen(cand.formula)
-                sc = {"text": s.text, "reasons": s.reasons, "cost": s.cost, "fp": s.fp,
-                      "pruned": s.pruned}  # fmt: skip
-            entry.update(text=sc["text"], reasons=sc["reasons"], cost=sc["cost"], fp=sc["fp"])
-            if sc["pruned"]:
+            sc = screened.get(cand.formula) or screen(cand.formula)
+            entry.update(text=sc.text, reasons=sc.reasons, cost=sc.cost, fp=sc.fp)
+            if sc.pruned:
                 entry["status"] = "pruned"
-            elif dup := seen.first(cand.formula, sc["text"], sc["fp"]):
+            elif dup := seen.first(cand.formula, sc.text, sc.fp):
                 entry.update(status="duplicate", duplicate_of=dup)
             else:
                 entry["status"] = "queued"
