@@ -341,3 +341,24 @@ def test_gelu_keeps_its_left_tail(approximate):
         ref = torch.tensor([_gelu_reference(v, approximate)[want] for v in xs], dtype=x.dtype)
         assert bool((ref != 0).all())
         torch.testing.assert_close(got, ref, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("name, params", [
+    ("swish", {"beta": 2.0}), ("swish", {"beta": 0.5}), ("elu", {"alpha": 2.0}),
+    ("celu", {"alpha": 0.5}), ("hard_tanh", {"min_val": -2.0, "max_val": 3.0}),
+])  # fmt: skip
+def test_the_output_range_moves_with_the_parameters(name, params):
+    """Bound away from its defaults, an activation's stated range is the one f reaches
+    (swish at β=2 said [-0.278, ∞), the β=1 value, where f's minimum is -0.139)."""
+    s = A.spec(name, **params)
+    low, high = (p.strip("[]() ") for p in s.properties.output_range.split(","))
+    f = s.forward(torch.linspace(-60, 60, 240_001, dtype=torch.float64))
+    assert float(low) == pytest.approx(f.min().item(), rel=2e-3, abs=1e-3)
+    if high != "∞":
+        assert float(high) == pytest.approx(f.max().item())
+
+
+def test_swish_at_beta_0_is_a_line_and_its_properties_say_so():
+    p = A.spec("swish", beta=0.0).properties
+    said = (p.output_range, p.monotonic, p.bounded_below, p.saturates)
+    assert said == ("(-∞, ∞)", True, False, "none")

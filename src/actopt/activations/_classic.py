@@ -155,6 +155,7 @@ register(
         torch_ref=F.hardtanh,
         torch_name="F.hardtanh",
         kinks=lambda min_val, max_val: (min_val, max_val),
+        properties_at=lambda v: {"output_range": f"[{v['min_val']:g}, {v['max_val']:g}]"},
     )
 )  # fmt: skip
 

@@ -190,6 +190,7 @@ register(
         torch_ref=F.elu,
         torch_name="F.elu",
         kinks=lambda alpha: () if alpha == 1 else (0.0,),  # C1 at 0 only when alpha = 1
+        properties_at=lambda v: {"output_range": f"(-{v['alpha']:g}, ∞)"},
     )
 )  # fmt: skip
 
@@ -236,5 +237,6 @@ register(
         fast=Fast(kernel=F.celu, inplace=True),
         torch_ref=F.celu,
         torch_name="F.celu",
+        properties_at=lambda v: {"output_range": f"(-{v['alpha']:g}, ∞)"},
     )
 )  # fmt: skip

@@ -71,6 +71,16 @@ register(
 )  # fmt: skip
 
 
+_SILU_MIN = -0.2784645427610738  # min of x σ(x), at x ≈ −1.278; x σ(βx) = silu(βx) / β
+
+
+def _swish_properties(v: dict) -> dict:
+    if v["beta"] == 0:  # x / 2: a line
+        return {"output_range": "(-∞, ∞)", "monotonic": True, "bounded_below": False,
+                "saturates": "none"}  # fmt: skip
+    return {"output_range": f"[{_SILU_MIN / v['beta']:.3g}, ∞)"}
+
+
 def _swish_grad(x: torch.Tensor, beta, learnable: bool) -> torch.Tensor:
     s = torch.sigmoid(beta * x)
     return s + beta * x * s * (1 - s)
@@ -120,6 +130,7 @@ register(
         properties=Properties(output_range="[-0.278, ∞)", monotonic=False, smooth=True,
                               zero_centered=False, bounded_above=False, bounded_below=True,
                               saturates="left"),
+        properties_at=_swish_properties,
         # an independent identity: x σ(βx) = silu(βx) / β
         torch_ref=lambda x, beta, learnable: F.silu(beta * x) / beta if beta else x / 2,
         torch_name="F.silu",

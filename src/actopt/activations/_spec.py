@@ -156,6 +156,9 @@ class ActivationSpec:
     vector: bool = False  # True for functions of a whole dim (softmax): use jvp/vjp
     vjp_fn: Fn | None = None  # vjp_fn(x, g, **params) = Jᵀ g, vector kinds only
     cross_check: Callable[[Mapping[str, Any]], str | None] | None = None  # joint validation
+    # the properties that move with the parameters, at the bound values ({"output_range": …}):
+    # ``properties`` is what they are at the defaults until bound
+    properties_at: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         bound = {p.name: p.default for p in self.params}
@@ -173,6 +176,9 @@ class ActivationSpec:
         if self.cross_check is not None and (problem := self.cross_check(bound)):
             raise ValueError(f"{owner}: {problem}")
         object.__setattr__(self, "values", MappingProxyType(bound))
+        if self.properties_at is not None:
+            moved = replace(self.properties, **self.properties_at(bound))
+            object.__setattr__(self, "properties", moved)
 
     # -- parameters -------------------------------------------------------------------------
 
