@@ -58,6 +58,7 @@ ROWS = [
     row("out-is-file", "optimizers", "--json", "{dir}"),
     row("out-is-file", *TINY_BENCH, "--out", "{file}"),
     row("out-is-file", "search", "--budget", "1", "--out", "{file}"),
+    row("out-is-file", "claims", "--only", "universal-approximation", "--out", "{file}"),
     row("out-is-file", "export", "{store}", "--csv", "{dir}"),
     row("out-is-file", "playground", "--no-browser", "--port", "0", "--store", "{file}",
         process=True),

@@ -19,6 +19,7 @@ from ._common import (
     emit_json,
     err,
     out,
+    output_dir,
     positive_int,
 )
 
@@ -181,7 +182,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         help="small experiments (CI): fewer seeds and epochs; verdicts may be inconclusive",
     )
     a("--seeds", type=int, help="seeds where a statistical test decides (default 5; quick 2)")
-    a("--out", default="claims-out", help="results folder (default claims-out)")
+    a("--out", default="claims-out", type=output_dir, help="results folder (default claims-out)")
     a("--backend", choices=["local", "ray"], default="local", help="where the runs train")
     a("--address", help="Ray cluster address (with --backend ray)")
     a("--workers", type=positive_int, help="parallel runs (default: one per core)")

@@ -19,6 +19,7 @@ from ._common import (
     emit_json,
     err,
     out,
+    output_dir,
     positive_int,
     print_error,
 )
@@ -213,7 +214,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     a("--seeds", type=int, default=3, help="trainings per candidate (default 3)")
     a("--seed", type=int, default=0, help="the strategy's random seed")
     a("--batch", type=int, default=4, help="candidates per training round (default 4)")
-    a("--out", default="search-out", help="output folder (default search-out)")
+    a("--out", default="search-out", type=output_dir, help="output folder (default search-out)")
     a("--backend", choices=("local", "ray"), default="local")
     a("--workers", type=positive_int, help="training processes (default: one per core)")
     a("--steps", type=int, help="child network's training steps (default 300)")
